@@ -1,0 +1,30 @@
+# make demo / make test work alone on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/vos check --input sample_data --output vos-output --month 2026-03; test $$? -le 1
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check vos_cli tests
+
+bench: $(STAMP)
+	@echo "make bench: not yet implemented (see issue on performance)"
+
+clean:
+	rm -rf $(VENV) vos-output .pytest_cache

@@ -1,0 +1,3 @@
+from vos_cli.cli import main
+
+main()

@@ -1,0 +1,193 @@
+"""The `vos` commands: parse options, call the rules and reports, render. Exit codes live here.
+
+0 done, nothing rejected · 1 done, rows rejected · 2 input or usage error · 3 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Callable
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vos_cli import __version__
+from vos_cli import config as config_mod
+from vos_cli.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, VosError
+from vos_cli.io.inputs import Inputs, load_inputs
+from vos_cli.io.workbook import Report, write_report
+from vos_cli.period import Period, make_period
+from vos_cli.personnummer import mask
+
+app = typer.Typer(
+    name="vos",
+    help="vos — månadens regler och rapporter för vård och omsorg (hemtjänst, dagverksamhet, LSS).",
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+)
+_state = {"debug": False, "quiet": False}
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+# ---- one place for messages and exit codes ------------------------------------------------
+
+
+def say(text: str) -> None:
+    """Every terminal line goes through here: personnummer masked, nothing when --quiet."""
+    if not _state["quiet"]:
+        out.print(mask(text), markup=False)
+
+
+def say_table(table: Table) -> None:
+    if not _state["quiet"]:
+        out.print(table)
+
+
+def fail(message: str) -> None:
+    err.print(f"vos: fel: {mask(message)}", markup=False)
+
+
+def handle_errors(fn: Callable[..., int]) -> Callable[..., None]:
+    """Map typed errors to one line on stderr and their exit code; anything else is exit 3."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except VosError as exc:
+            if _state["debug"]:
+                traceback.print_exc()
+            fail(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last net: a clear line, no locals
+            if _state["debug"]:
+                traceback.print_exc()
+            fail(f"internt fel ({type(exc).__name__}: {exc}) — kör igen med --debug och rapportera felet")
+            raise typer.Exit(EXIT_INTERNAL) from None
+        raise typer.Exit(code or EXIT_OK)
+
+    return wrapper
+
+
+# ---- options every command shares -------------------------------------------------------
+
+InputOpt = Annotated[Path | None, typer.Option("--input", "-i", help="Mapp med exporterna (beslut.csv, bestallningar.xlsx, …).")]
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Mapp där rapporterna skrivs.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML med taxor, ersättningar, rubrikalias och regelparametrar.")]
+MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="Månad ÅÅÅÅ-MM (standard: föregående månad).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Bedömningstidpunkt ÅÅÅÅ-MM-DD[THH:MM] (standard: månadens sista dag 23:59).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Skriv bara ut fel.")]
+
+
+def _file_opt(name: str):
+    return Annotated[Path | None, typer.Option(f"--{name}", help=f"Filen för {name} (ersätter den i --input).")]
+
+
+BeslutOpt = _file_opt("beslut")
+BestOpt = _file_opt("bestallningar")
+BesokOpt = _file_opt("besok")
+FranvaroOpt = _file_opt("franvaro")
+MaltiderOpt = _file_opt("maltider")
+UtrymmeOpt = _file_opt("avgiftsutrymme")
+EnheterOpt = _file_opt("enheter")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"vos {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Visa version.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Visa hela felspårningen vid fel.")] = False,
+) -> None:
+    """vos läser kommunens exporter och skriver månadens Excelrapporter på svenska."""
+    _state["debug"] = debug
+
+
+def _prepare(month: str | None, as_of: str | None, config_path: Path | None, quiet: bool):
+    _state["quiet"] = quiet
+    period = make_period(month, as_of)
+    return period, config_mod.load(config_path)
+
+
+def _report_rows(inputs: Inputs) -> None:
+    table = Table(title="Indata", title_justify="left")
+    for col in ("Fil", "Lästa", "Använda", "Avvisade"):
+        table.add_column(col, justify="left" if col == "Fil" else "right")
+    for r in inputs.files():
+        table.add_row(r.path.name if r.path else r.export, str(r.read), str(r.used), str(r.n_rejected))
+    say_table(table)
+
+
+def _finish(report: Report, output: Path, inputs: Inputs) -> int:
+    path = write_report(report, output)
+    say(f"Skrev {path}")
+    if inputs.n_rejected:
+        say(f"{inputs.n_rejected} rader avvisades — se bladet 'Avvisade rader'.")
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def _counts(title: str, counts: dict[str, int]) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("Status")
+    table.add_column("Antal", justify="right")
+    for k, v in counts.items():
+        table.add_row(str(k), str(v))
+    say_table(table)
+
+
+# ---- commands ----------------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def check(
+    input: InputOpt = None,
+    output: OutputOpt = Path("vos-output"),
+    config: ConfigOpt = None,
+    month: MonthOpt = None,
+    as_of: AsOfOpt = None,
+    quiet: QuietOpt = False,
+    beslut: BeslutOpt = None,
+    bestallningar: BestOpt = None,
+    besok: BesokOpt = None,
+    franvaro: FranvaroOpt = None,
+    maltider: MaltiderOpt = None,
+    avgiftsutrymme: UtrymmeOpt = None,
+    enheter: EnheterOpt = None,
+) -> int:
+    """Läs alla exporter och lista avvisade rader och varningar.
+
+    Exempel: vos check --input sample_data --month 2026-03
+    """
+    from vos_cli.reports import check as report
+
+    period, cfg = _prepare(month, as_of, config, quiet)
+    files = dict(beslut=beslut, bestallningar=bestallningar, besok=besok, franvaro=franvaro,
+                 maltider=maltider, avgiftsutrymme=avgiftsutrymme, enheter=enheter)
+    inputs = load_inputs(input, cfg, period.last, (), report.EXPORTS_READ, files)
+    if not inputs.files():
+        raise VosError(f"{input}: inga exporter hittades — lägg beslut.csv, bestallningar.csv … i mappen")
+    _report_rows(inputs)
+    rep = report.build(inputs, period, cfg)
+    return _finish(rep, output, inputs)
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as exc:
+        sys.exit(exc.code)

@@ -1,0 +1,305 @@
+"""The data contract: every Swedish column, sheet and value name lives here, once.
+
+Scripts depend on these names (see docs/input-format.md); never rename one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Col:
+    """Column names, inputs and reports alike."""
+
+    # inputs
+    BESLUT_ID = "Beslut-ID"
+    BESTALLNING_ID = "Beställnings-ID"
+    PNR = "Personnummer"
+    INSATS = "Insats"
+    LAGRUM = "Lagrum"
+    UTFALL = "Beslutsutfall"
+    BESLUTSDATUM = "Beslutsdatum"
+    FROM = "Fr.o.m."
+    TOM = "T.o.m."
+    OMFATTNING = "Omfattning"
+    ONSKAD_UTFORARE = "Önskad utförare"
+    HANDLAGGARE = "Handläggare"
+    AVSLUTSDATUM = "Avslutsdatum"
+    AVSLUTSORSAK = "Avslutsorsak"
+    SKAL_DROJSMAL = "Skäl till dröjsmål"
+    UTFORARE = "Utförare"
+    SKICKAD = "Skickad"
+    BEKRAFTAD = "Bekräftad"
+    STARTDATUM = "Startdatum"
+    SLUTDATUM = "Slutdatum"
+    VERKSTALLIGHETSDATUM = "Verkställighetsdatum"
+    AVSLUT_MEDDELAT = "Avslut meddelat"
+    BEHOV_UPPHOR = "Behov upphör"
+    AVBROTT_FROM = "Avbrott fr.o.m."
+    AVBROTT_TOM = "Avbrott t.o.m."
+    MUNTLIGT_BESLUT = "Muntligt beslut"
+    DATUM = "Datum"
+    MINUTER = "Minuter"
+    TYP = "Typ"
+    ORSAK = "Orsak"
+    MANAD = "Månad"
+    ANTAL = "Antal"
+    AVGIFTSUTRYMME = "Avgiftsutrymme"
+    ENHET = "Enhet"
+    PLATSER = "Platser per dag"
+
+    # rejected rows and warnings
+    FIL = "Fil"
+    RAD = "Rad"
+    KOLUMN = "Kolumn"
+    VARDE = "Värde"
+    VARNING = "Varning"
+    KOMMENTAR = "Kommentar"
+
+    # execution dates
+    REG_VERKST = "Registrerat verkställighetsdatum"
+    FORSTA_BESOK = "Första utförda besök"
+    KORREKT_VERKST = "Korrekt verkställighetsdatum"
+    STATUS = "Status"
+    RAKNAS_FRAN = "Räknas från"
+    FRIST = "Frist"
+    FORSENING = "Försening (timmar)"
+    SKRIFTLIG_STATUS = "Skriftlig beställning"
+
+    # end dates
+    FRAMFORHALLNING = "Framförhållning (dagar)"
+    JUSTERAT_SLUT = "Justerat slutdatum"
+    OPLANERAD_DAGAR = "Oplanerad frånvaro (dagar)"
+    DAGAR = "Dagar"
+
+    # compensation
+    BEVILJAD_TID = "Beviljad tid (tim/mån)"
+    ERSATTNINGSDAGAR = "Ersättningsdagar"
+    PLANERAD_DAGAR = "Planerad frånvaro (dagar)"
+    ERSATT_TID = "Ersatt tid (tim)"
+    TIMERSATTNING = "Timersättning (kr)"
+    ERSATTNING_TID = "Ersättning tid (kr)"
+    PRIS = "Pris (kr)"
+    ERSATTNING = "Ersättning (kr)"
+    ANTAL_BRUKARE = "Antal brukare"
+    MATLADOR_ST = "Matlådor (st)"
+    ERSATTNING_MATLADOR = "Ersättning matlådor (kr)"
+    SUMMA = "Summa (kr)"
+
+    # fees
+    UTFORD_TID = "Utförd tid hemtjänst (tim)"
+    DAGV_DAGAR = "Dagverksamhet (dagar)"
+    TRYGGHETSLARM = "Trygghetslarm"
+    MALTIDER_ST = "Måltider (st)"
+    AVGIFT_FORE_TAK = "Avgift före tak (kr)"
+    AVGIFTSTAK = "Avgiftstak (kr)"
+    OMSORGSAVGIFT = "Omsorgsavgift (kr)"
+    MATKOSTNAD = "Matkostnad (kr)"
+    ATT_FAKTURERA = "Att fakturera (kr)"
+    TAK_ORSAK = "Begränsad av"
+
+    # non-executed
+    KON = "Kön"
+    FODELSEAR = "Födelseår"
+    TREMANADERSDATUM = "Tremånadersdatum"
+    DAGAR_SEDAN_BESLUT = "Dagar sedan beslut"
+    RAPPORTTYP = "Rapporttyp"
+    DAGAR_TILL_GRANS = "Dagar till tremånadersgräns"
+    AVBROTT_DAGAR = "Dagar sedan avbrott"
+    DUBBLETT_MED = "Överlappar beslut"
+    VANTETID = "Väntetid (dagar)"
+
+
+# Rows of the IVO/Kommunfullmäktige/statistics tables use these too.
+SHEET_ABOUT = "Om rapporten"
+SHEET_REJECTED = "Avvisade rader"
+SHEET_WARNINGS = "Varningar"
+
+
+class Insats:
+    HEMTJANST = "Hemtjänst"
+    TRYGGHETSLARM = "Trygghetslarm"
+    MATDISTRIBUTION = "Matdistribution"
+    DAGVERKSAMHET = "Dagverksamhet"
+    KORTTID_LSS = "Korttidsvistelse LSS"
+
+    # services that leave no visits in the time registration
+    WITHOUT_VISITS = (TRYGGHETSLARM, MATDISTRIBUTION)
+
+
+class Utfall:
+    BIFALL = "Bifall"
+    DELVIS = "Delvis bifall"
+    AVSLAG = "Avslag"
+    GRANTED = (BIFALL, DELVIS)
+
+
+class FranvaroTyp:
+    PLANERAD = "Planerad"
+    OPLANERAD = "Oplanerad"
+
+
+class MalTyp:
+    MALTID = "Måltid"
+    MATLADA = "Matlåda"
+
+
+# ---- the input exports -------------------------------------------------------------------
+
+TEXT, PNR, DATE, DATETIME, NUMBER, SIGNED, WHOLE, MONTH, CHOICE = (
+    "text", "pnr", "date", "datetime", "number", "signed", "whole", "month", "choice",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str = TEXT
+    required: bool = False
+    # maps normalised input values to canonical ones (kind CHOICE); default value when empty
+    choices: dict[str, str] | None = None
+    default: str | None = None
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+    fields: tuple[Field, ...]
+    # (column, other column): column's date must not be before the other's
+    not_before: tuple[tuple[str, str], ...] = ()
+    # (column, Insats value): column required on rows of that insats
+    required_for_insats: tuple[tuple[str, str], ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+def _choices(*pairs: tuple[str, str]) -> dict[str, str]:
+    return {k.casefold(): v for k, v in pairs}
+
+
+UTFALL_CHOICES = _choices(
+    (Utfall.BIFALL, Utfall.BIFALL), (Utfall.DELVIS, Utfall.DELVIS), (Utfall.AVSLAG, Utfall.AVSLAG),
+    ("Delvis", Utfall.DELVIS), ("Beviljad", Utfall.BIFALL), ("Beviljat", Utfall.BIFALL),
+)
+FRANVARO_CHOICES = _choices(
+    (FranvaroTyp.PLANERAD, FranvaroTyp.PLANERAD), (FranvaroTyp.OPLANERAD, FranvaroTyp.OPLANERAD),
+    ("Planerad frånvaro", FranvaroTyp.PLANERAD), ("Oplanerad frånvaro", FranvaroTyp.OPLANERAD),
+    ("Dag planerad frånvaro", FranvaroTyp.PLANERAD), ("Natt planerad frånvaro", FranvaroTyp.PLANERAD),
+    ("Dag oplanerad", FranvaroTyp.OPLANERAD), ("Dag oplanerad frånvaro", FranvaroTyp.OPLANERAD),
+    ("Natt oplanerad", FranvaroTyp.OPLANERAD), ("Natt oplanerad frånvaro", FranvaroTyp.OPLANERAD),
+)
+MAL_CHOICES = _choices(
+    (MalTyp.MALTID, MalTyp.MALTID), (MalTyp.MATLADA, MalTyp.MATLADA),
+    ("Maltid", MalTyp.MALTID), ("Matlada", MalTyp.MATLADA), ("Måltider", MalTyp.MALTID),
+    ("Matlådor", MalTyp.MATLADA),
+)
+
+# Header aliases seen in exports (Lifecare, Procapita, Treserva); matched after normalisation.
+COMMON_ALIASES = {
+    "Personnr": Col.PNR, "Pnr": Col.PNR, "Person-nr": Col.PNR, "Personnummer/samordningsnummer": Col.PNR,
+    "Brukare pnr": Col.PNR, "Beslutsid": Col.BESLUT_ID, "Beslutsnummer": Col.BESLUT_ID,
+    "Beställningsid": Col.BESTALLNING_ID, "Beställningsnummer": Col.BESTALLNING_ID,
+    "Order-ID": Col.BESTALLNING_ID, "Utförare/enhet": Col.UTFORARE, "Utförargrupp": Col.UTFORARE,
+    "Insatstyp": Col.INSATS, "Från": Col.FROM, "Till": Col.TOM, "Fr o m": Col.FROM,
+    "T o m": Col.TOM, "Tom": Col.TOM, "Startdatum beslut": Col.FROM, "Beviljad tid": Col.OMFATTNING,
+    "Verkställt": Col.VERKSTALLIGHETSDATUM, "Verkställd": Col.VERKSTALLIGHETSDATUM,
+    "Besöksdatum": Col.DATUM, "Tid (min)": Col.MINUTER, "Utförd tid (min)": Col.MINUTER,
+    "Minuter utförd tid": Col.MINUTER, "Frånvarotyp": Col.TYP, "Antal portioner": Col.ANTAL,
+    "Platser": Col.PLATSER, "Bekräftelse": Col.BEKRAFTAD, "Skickat": Col.SKICKAD,
+    "Utfall": Col.UTFALL,
+}
+
+EXPORTS: dict[str, Export] = {
+    "beslut": Export(
+        "beslut",
+        (
+            Field(Col.BESLUT_ID, TEXT, True, unique=True),
+            Field(Col.PNR, PNR, True),
+            Field(Col.INSATS, TEXT, True),
+            Field(Col.LAGRUM),
+            Field(Col.UTFALL, CHOICE, choices=UTFALL_CHOICES, default=Utfall.BIFALL),
+            Field(Col.BESLUTSDATUM, DATE, True),
+            Field(Col.FROM, DATE, True),
+            Field(Col.TOM, DATE),
+            Field(Col.OMFATTNING, NUMBER),
+            Field(Col.ONSKAD_UTFORARE),
+            Field(Col.HANDLAGGARE),
+            Field(Col.AVSLUTSDATUM, DATE),
+            Field(Col.AVSLUTSORSAK),
+            Field(Col.SKAL_DROJSMAL),
+        ),
+        not_before=((Col.TOM, Col.FROM),),
+    ),
+    "bestallningar": Export(
+        "bestallningar",
+        (
+            Field(Col.BESTALLNING_ID, TEXT, True, unique=True),
+            Field(Col.BESLUT_ID, TEXT, True),
+            Field(Col.PNR, PNR, True),
+            Field(Col.INSATS, TEXT, True),
+            Field(Col.UTFORARE, TEXT, True),
+            Field(Col.OMFATTNING, NUMBER),
+            Field(Col.SKICKAD, DATETIME, True),
+            Field(Col.BEKRAFTAD, DATETIME),
+            Field(Col.STARTDATUM, DATE, True),
+            Field(Col.SLUTDATUM, DATE),
+            Field(Col.VERKSTALLIGHETSDATUM, DATE),
+            Field(Col.AVSLUT_MEDDELAT, DATE),
+            Field(Col.BEHOV_UPPHOR, DATE),
+            Field(Col.AVSLUTSORSAK),
+            Field(Col.AVBROTT_FROM, DATE),
+            Field(Col.AVBROTT_TOM, DATE),
+            Field(Col.MUNTLIGT_BESLUT, DATE),
+        ),
+        not_before=((Col.SLUTDATUM, Col.STARTDATUM), (Col.AVBROTT_TOM, Col.AVBROTT_FROM)),
+        required_for_insats=((Col.OMFATTNING, Insats.HEMTJANST),),
+    ),
+    "besok": Export(
+        "besok",
+        (
+            Field(Col.PNR, PNR, True),
+            Field(Col.UTFORARE, TEXT, True),
+            Field(Col.DATUM, DATE, True),
+            Field(Col.MINUTER, WHOLE),
+            Field(Col.INSATS, TEXT, default=Insats.HEMTJANST),
+        ),
+        required_for_insats=((Col.MINUTER, Insats.HEMTJANST),),
+    ),
+    "franvaro": Export(
+        "franvaro",
+        (
+            Field(Col.PNR, PNR, True),
+            Field(Col.UTFORARE, TEXT, True),
+            Field(Col.FROM, DATE, True),
+            Field(Col.TOM, DATE, True),
+            Field(Col.TYP, CHOICE, True, choices=FRANVARO_CHOICES),
+            Field(Col.ORSAK),
+        ),
+        not_before=((Col.TOM, Col.FROM),),
+    ),
+    "maltider": Export(
+        "maltider",
+        (
+            Field(Col.PNR, PNR, True),
+            Field(Col.UTFORARE, TEXT, True),
+            Field(Col.MANAD, MONTH, True),
+            Field(Col.TYP, CHOICE, True, choices=MAL_CHOICES),
+            Field(Col.ANTAL, WHOLE, True),
+        ),
+    ),
+    "avgiftsutrymme": Export(
+        "avgiftsutrymme",
+        (
+            Field(Col.PNR, PNR, True),
+            # negative is meaningful here (no fee), so plain number, not whole
+            Field(Col.AVGIFTSUTRYMME, SIGNED, True),
+        ),
+    ),
+    "enheter": Export(
+        "enheter",
+        (
+            Field(Col.ENHET, TEXT, True, unique=True),
+            Field(Col.PLATSER, WHOLE, True),
+        ),
+    ),
+}

@@ -1,0 +1,26 @@
+"""vos check → datakvalitet_YYYY-MM.xlsx."""
+
+from __future__ import annotations
+
+from vos_cli.config import Config
+from vos_cli.io.contract import SHEET_REJECTED, SHEET_WARNINGS
+from vos_cli.io.inputs import Inputs
+from vos_cli.io.readers import REJECTED_COLUMNS
+from vos_cli.io.workbook import Report, Sheet
+from vos_cli.period import Period
+from vos_cli.reports.common import about
+from vos_cli.rules import quality
+
+EXPORTS_READ = ("beslut", "bestallningar", "besok", "franvaro", "maltider", "avgiftsutrymme", "enheter")
+
+
+def build(inputs: Inputs, period: Period, config: Config) -> Report:
+    warnings = quality.warnings(inputs.df("beslut"), inputs.df("bestallningar"), inputs.df("besok"),
+                                inputs.has("beslut") and inputs.has("bestallningar"),
+                                inputs.has("besok") and inputs.has("bestallningar"))
+    rejected = inputs.rejected.reindex(columns=REJECTED_COLUMNS)
+    return Report(
+        f"datakvalitet_{period.label}.xlsx",
+        about("Datakvalitet i exporterna", period, inputs, config),
+        [Sheet(SHEET_REJECTED, rejected), Sheet(SHEET_WARNINGS, warnings)],
+    )

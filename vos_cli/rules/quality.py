@@ -1,0 +1,44 @@
+"""Data-quality warnings across exports (vos check): references that do not meet."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vos_cli.io.contract import Col
+
+WARNING_COLUMNS = [Col.FIL, Col.RAD, Col.VARNING, Col.BESTALLNING_ID, Col.BESLUT_ID, Col.PNR]
+
+
+def warnings(beslut: pd.DataFrame, orders: pd.DataFrame, visits: pd.DataFrame,
+             have_beslut: bool, have_visits: bool) -> pd.DataFrame:
+    """Orders without their decision, orders whose client differs from the decision's, visits
+    with no order for the same client, provider and insats."""
+    out = []
+    if have_beslut and len(orders):
+        m = orders.merge(beslut[[Col.BESLUT_ID, Col.PNR]], on=Col.BESLUT_ID, how="left",
+                         suffixes=("", "_beslut"), indicator=True)
+        orphan = m[m["_merge"] == "left_only"]
+        out.append(pd.DataFrame({
+            Col.FIL: "bestallningar", Col.RAD: orphan["_rad"],
+            Col.VARNING: "Beställningens Beslut-ID finns inte bland besluten",
+            Col.BESTALLNING_ID: orphan[Col.BESTALLNING_ID], Col.BESLUT_ID: orphan[Col.BESLUT_ID],
+            Col.PNR: orphan[Col.PNR]}))
+        other = m[(m["_merge"] == "both") & (m[Col.PNR] != m[f"{Col.PNR}_beslut"])]
+        out.append(pd.DataFrame({
+            Col.FIL: "bestallningar", Col.RAD: other["_rad"],
+            Col.VARNING: "Beställningens personnummer skiljer sig från beslutets",
+            Col.BESTALLNING_ID: other[Col.BESTALLNING_ID], Col.BESLUT_ID: other[Col.BESLUT_ID],
+            Col.PNR: other[Col.PNR]}))
+    if have_visits and len(visits):
+        keys = [Col.PNR, Col.UTFORARE, Col.INSATS]
+        known = orders[keys].drop_duplicates()
+        m = visits.merge(known, on=keys, how="left", indicator=True)
+        lost = m[m["_merge"] == "left_only"]
+        out.append(pd.DataFrame({
+            Col.FIL: "besok", Col.RAD: lost["_rad"],
+            Col.VARNING: "Besök utan beställning för samma brukare, utförare och insats",
+            Col.BESTALLNING_ID: pd.NA, Col.BESLUT_ID: pd.NA, Col.PNR: lost[Col.PNR]}))
+    frames = [f for f in out if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=WARNING_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=WARNING_COLUMNS)
