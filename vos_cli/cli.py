@@ -191,3 +191,27 @@ def main() -> None:
         app()
     except SystemExit as exc:
         sys.exit(exc.code)
+
+
+@app.command()
+@handle_errors
+def sample(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Mapp att skriva exporterna i.")] = Path("sample_data"),
+    clients: Annotated[int, typer.Option("--clients", "-n", min=1, help="Antal brukare.")] = 200,
+    month: MonthOpt = None,
+    seed: Annotated[int, typer.Option("--seed", help="Slumpfrö; samma frö ger samma data.")] = 1,
+    quiet: QuietOpt = False,
+) -> int:
+    """Skapa en syntetisk kommun (påhittade brukare) att prova vos på.
+
+    Exempel: vos sample --clients 200 --month 2026-03 --seed 1 --output sample_data
+    """
+    from vos_cli import sample as gen
+    from vos_cli.period import month_bounds, previous_month
+
+    _state["quiet"] = quiet
+    month = month or previous_month()
+    month_bounds(month)
+    counts = gen.write(gen.generate(clients, month, seed), output)
+    say(f"Skrev syntetiska exporter för {month} till {output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return EXIT_OK
