@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -20,7 +21,7 @@ from vos_cli import config as config_mod
 from vos_cli.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, VosError
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.workbook import Report, write_report
-from vos_cli.period import Period, make_period
+from vos_cli.period import make_period
 from vos_cli.personnummer import mask
 
 app = typer.Typer(

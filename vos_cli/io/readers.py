@@ -23,8 +23,21 @@ from vos_cli import personnummer
 from vos_cli.config import Config
 from vos_cli.errors import InputFileError
 from vos_cli.io.contract import (
-    CHOICE, COMMON_ALIASES, DATE, DATETIME, EXPORTS, MONTH, NUMBER, PNR, SIGNED, TEXT, WHOLE,
-    Col, Export, Field, Insats,
+    CHOICE,
+    COMMON_ALIASES,
+    DATE,
+    DATETIME,
+    EXPORTS,
+    MONTH,
+    NUMBER,
+    PNR,
+    SIGNED,
+    TEXT,
+    WHOLE,
+    Col,
+    Export,
+    Field,
+    Insats,
 )
 
 LINE = "_rad"  # source line (CSV) or row (XLSX) of each clean row, for tracing

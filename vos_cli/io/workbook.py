@@ -204,6 +204,10 @@ def _split(sheet: Sheet) -> list[Sheet]:
 
 def write_report(report: Report, output_dir: Path) -> Path:
     """Write the workbook atomically with mode 0600; return its final path."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{output_dir}: kan inte skapa mappen ({exc.strerror}) — välj en annan --output") from None
     sheets = [part for s in report.all_sheets() for part in _split(s)]
     wb = Workbook(write_only=True)
     _about_sheet(wb, report.about, sheets)

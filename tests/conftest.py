@@ -1,0 +1,34 @@
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vos_cli import personnummer
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+def pnr(year: int, month: int, day: int, serial: int = 12, sex: str = "Kvinna", samordning: bool = False) -> str:
+    return personnummer.make(dt.date(year, month, day), serial, sex, samordning)
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows as a real CSV file with the given separator and encoding."""
+
+    def _write(name: str, header: list[str], rows: list[list[object]], sep: str = ";",
+               encoding: str = "utf-8", folder: Path | None = None) -> Path:
+        folder = folder or tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [sep.join(header)] + [sep.join("" if v is None else str(v) for v in r) for r in rows]
+        path = folder / f"{name}.csv"
+        path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+        return path
+
+    return _write
+
+
+def ts(s: str) -> pd.Timestamp:
+    return pd.Timestamp(s)

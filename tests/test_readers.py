@@ -1,0 +1,155 @@
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.conftest import pnr
+from vos_cli.config import Config, load
+from vos_cli.errors import InputFileError
+from vos_cli.io.contract import Col
+from vos_cli.io.inputs import load_inputs
+from vos_cli.io.readers import read_export
+
+REF = dt.date(2026, 3, 31)
+P1 = pnr(1945, 3, 12, 23, "Kvinna")
+P2 = pnr(1938, 11, 30, 41, "Man")
+HEADER = ["Personnummer", "Utförare", "Datum", "Minuter", "Insats"]
+
+
+def visits(path, cfg=None):
+    return read_export("besok", path, cfg or Config(), REF)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("sep", [";", ",", "\t"])
+def test_every_encoding_and_separator(write_csv, encoding, sep):
+    path = write_csv("besok", HEADER, [[P1, "Hemtjänst Söder", "2026-03-02", 30, "Hemtjänst"],
+                                       [P2, "Hemtjänst Söder", "20260303", 45, ""]], sep=sep, encoding=encoding)
+    r = visits(path)
+    assert (r.read, r.used, r.n_rejected) == (2, 2, 0)
+    assert list(r.df[Col.UTFORARE]) == ["Hemtjänst Söder"] * 2  # å/ö survive every encoding
+    assert list(r.df[Col.DATUM]) == [pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-03")]
+    assert list(r.df[Col.INSATS]) == ["Hemtjänst", "Hemtjänst"]  # default when empty
+    assert list(r.df[Col.PNR]) == [P1, P2]
+
+
+def test_decimal_comma_and_thousands_space(write_csv):
+    path = write_csv("beslut", ["Beslut-ID", "Personnummer", "Insats", "Beslutsdatum", "Fr.o.m.", "Omfattning"],
+                     [["0012", P1, "Hemtjänst", "2026-01-05", "2026-01-10", "12,5"],
+                      ["0013", P2, "Hemtjänst", "2026-01-05", "2026-01-10", "1\u00a0200"]])
+    r = read_export("beslut", path, Config(), REF)
+    assert list(r.df[Col.OMFATTNING]) == [12.5, 1200.0]
+    assert list(r.df[Col.BESLUT_ID]) == ["0012", "0013"]  # leading zeros kept
+
+
+def test_header_aliases_and_case_and_dots(write_csv):
+    path = write_csv("franvaro", ["pnr", "UTFÖRARE", "From", "t o m", "typ"],
+                     [[P1, "Norr", "2026-03-01", "2026-03-04", "Dag planerad frånvaro"],
+                      [P1, "Norr", "2026-03-05", "2026-03-05", "Natt oplanerad frånvaro"]])
+    r = read_export("franvaro", path, Config(), REF)
+    assert r.used == 2
+    assert list(r.df[Col.TYP]) == ["Planerad", "Oplanerad"]
+
+
+def test_config_maps_unknown_headers(write_csv, tmp_path):
+    cfg_file = tmp_path / "vos.toml"
+    cfg_file.write_text('[aliases]\n"Kundnummer" = "Personnummer"\n[aliases.besok]\n"Utfört av" = "Utförare"\n',
+                        encoding="utf-8")
+    path = write_csv("besok", ["Kundnummer", "Utfört av", "Datum", "Minuter"], [[P1, "Norr", "2026-03-02", 30]])
+    r = visits(path, load(cfg_file))
+    assert r.used == 1 and r.df[Col.UTFORARE][0] == "Norr"
+
+
+def test_missing_required_column_stops_with_file_and_fix(write_csv):
+    path = write_csv("besok", ["Personnummer", "Datum"], [[P1, "2026-03-02"]])
+    with pytest.raises(InputFileError) as exc:
+        visits(path)
+    msg = str(exc.value)
+    assert "besok.csv" in msg and "'Utförare'" in msg and "--config" in msg
+
+
+@pytest.mark.parametrize("column,value,reason", [
+    ("Personnummer", "19121212-1213", "ogiltigt personnummer (kontrollsiffra)"),
+    ("Datum", "2026-02-30", "ogiltigt datum (använd ÅÅÅÅ-MM-DD)"),
+    ("Minuter", "-5", "negativt tal"),
+    ("Minuter", "12,5", "inte ett heltal"),
+    ("Minuter", "tio", "inte ett tal"),
+    ("Utförare", "", "värde saknas"),
+    ("Minuter", "", "värde saknas (krävs för Hemtjänst)"),
+])
+def test_each_rejection_reason_with_file_line_column_value(write_csv, column, value, reason):
+    good = {"Personnummer": P1, "Utförare": "Norr", "Datum": "2026-03-02", "Minuter": "30", "Insats": "Hemtjänst"}
+    bad = dict(good, **{column: value})
+    path = write_csv("besok", HEADER, [list(good.values()), list(bad.values())])
+    r = visits(path)
+    assert (r.read, r.used, r.n_rejected) == (2, 1, 1)
+    row = r.rejected.iloc[0]
+    assert (row[Col.FIL], row[Col.RAD], row[Col.KOLUMN], row[Col.VARDE], row[Col.ORSAK]) == \
+        ("besok.csv", 3, column, value, reason)
+
+
+def test_duplicate_id_and_dates_in_wrong_order_and_unknown_typ(write_csv):
+    b = write_csv("franvaro", ["Personnummer", "Utförare", "Fr.o.m.", "T.o.m.", "Typ"],
+                  [[P1, "N", "2026-03-05", "2026-03-01", "Planerad"], [P1, "N", "2026-03-01", "2026-03-02", "Semester"]])
+    r = read_export("franvaro", b, Config(), REF)
+    assert set(r.rejected[Col.ORSAK].str[:12]) == {"T.o.m. före ", "okänt värde "}
+    o = write_csv("enheter", ["Enhet", "Platser per dag"], [["Eken", 5], ["Eken", 6]])
+    r = read_export("enheter", o, Config(), REF)
+    assert r.rejected[Col.ORSAK].tolist() == ["dubblett av ID (första förekomsten på rad 2)"]
+
+
+def test_blank_lines_are_ignored_and_line_numbers_stay_true(tmp_path):
+    path = tmp_path / "besok.csv"
+    path.write_text(f"{';'.join(HEADER)}\n\n{P1};N;2026-03-02;30;\n\n{P1};N;2026-13-02;30;\n", encoding="utf-8")
+    r = visits(path)
+    assert (r.read, r.used, r.n_rejected) == (2, 1, 1)
+    assert r.df["_rad"].tolist() == [3] and r.rejected[Col.RAD].tolist() == [5]
+
+
+def test_read_equals_used_plus_rejected_on_sample():
+    from tests.conftest import SAMPLE
+    inputs = load_inputs(SAMPLE, Config(), REF, ("beslut", "bestallningar", "besok"), ("franvaro", "maltider"))
+    for r in inputs.files():
+        assert r.read == r.used + r.n_rejected and r.read > 0
+
+
+def test_xlsx_with_real_date_cells_numeric_pnr_and_text_zeros(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Beställnings-ID", "Beslut-ID", "Personnummer", "Insats", "Utförare", "Omfattning",
+               "Skickad", "Startdatum", "Verkställighetsdatum"])
+    ws.append(["007", "0042", int(P1.replace("-", "")), "Hemtjänst", "Norr", 20.5,
+               dt.datetime(2026, 3, 2, 9, 30), dt.datetime(2026, 3, 5), dt.date(2026, 3, 6)])
+    ws.append([None] * 9)
+    ws.append(["008", "0043", P2, "hemtjänst", "Norr", "10", "2026-03-02 17:15", "20260305", None])
+    path = tmp_path / "bestallningar.xlsx"
+    wb.save(path)
+    r = read_export("bestallningar", path, Config(), REF)
+    assert (r.read, r.used) == (2, 2)
+    df = r.df
+    assert df[Col.BESTALLNING_ID].tolist() == ["007", "008"]
+    assert df[Col.PNR].tolist() == [P1, P2]
+    assert df[Col.SKICKAD].tolist() == [pd.Timestamp("2026-03-02 09:30"), pd.Timestamp("2026-03-02 17:15")]
+    assert df[Col.STARTDATUM].tolist() == [pd.Timestamp("2026-03-05")] * 2
+    assert df[Col.INSATS].tolist() == ["Hemtjänst", "Hemtjänst"]
+    assert df["_rad"].tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (b"\x00\x01\x02garbage", "binära data"),
+    (b"", "tom"),
+    (b"Personnummer;Utf\xf6rare;Datum\n\x81\x8d\n", "teckenkodning"),
+])
+def test_unreadable_files_give_one_clear_error(tmp_path, content, fragment):
+    path = tmp_path / "besok.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match=fragment):
+        visits(path)
+
+
+def test_broken_xlsx_is_a_clear_error(tmp_path):
+    path = tmp_path / "besok.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputFileError, match="Excel"):
+        visits(path)
