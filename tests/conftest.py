@@ -32,3 +32,16 @@ def write_csv(tmp_path):
 
 def ts(s: str) -> pd.Timestamp:
     return pd.Timestamp(s)
+
+
+def frame(export: str, rows: list[dict]) -> pd.DataFrame:
+    """A clean typed frame for a rule test, parsed exactly as the reader parses a file."""
+    from vos_cli.io.contract import EXPORTS
+    from vos_cli.io.readers import LINE, parse_export
+
+    names = [f.name for f in EXPORTS[export].fields]
+    raw = pd.DataFrame([{n: str(r.get(n, "") or "") for n in names} for r in rows], columns=names, dtype="str")
+    raw[LINE] = range(2, len(rows) + 2)
+    result = parse_export(raw, EXPORTS[export], f"{export}.csv", dt.date(2026, 12, 31))
+    assert result.n_rejected == 0, result.rejected.to_dict("records")
+    return result.df

@@ -153,45 +153,54 @@ def _counts(title: str, counts: dict[str, int]) -> None:
 # ---- commands ----------------------------------------------------------------------------
 
 
-@app.command()
-@handle_errors
-def check(
-    input: InputOpt = None,
-    output: OutputOpt = Path("vos-output"),
-    config: ConfigOpt = None,
-    month: MonthOpt = None,
-    as_of: AsOfOpt = None,
-    quiet: QuietOpt = False,
-    beslut: BeslutOpt = None,
-    bestallningar: BestOpt = None,
-    besok: BesokOpt = None,
-    franvaro: FranvaroOpt = None,
-    maltider: MaltiderOpt = None,
-    avgiftsutrymme: UtrymmeOpt = None,
-    enheter: EnheterOpt = None,
-) -> int:
-    """Läs alla exporter och lista avvisade rader och varningar.
+def _run_report(module, input, output, config, month, as_of, quiet, files) -> int:
+    period, cfg = _prepare(month, as_of, config, quiet)
+    inputs = load_inputs(input, cfg, period.last, module.NEEDED, module.OPTIONAL, files)
+    _report_rows(inputs)
+    report, summary = module.build(inputs, period, cfg)
+    for title, counts in summary.items():
+        _counts(title, counts)
+    return _finish(report, output, inputs)
+
+
+def report_command(name: str, module_name: str, doc: str) -> None:
+    """Register a report command; every one shares the same options, defined once here."""
+
+    def command(
+        input: InputOpt = None,
+        output: OutputOpt = Path("vos-output"),
+        config: ConfigOpt = None,
+        month: MonthOpt = None,
+        as_of: AsOfOpt = None,
+        quiet: QuietOpt = False,
+        beslut: BeslutOpt = None,
+        bestallningar: BestOpt = None,
+        besok: BesokOpt = None,
+        franvaro: FranvaroOpt = None,
+        maltider: MaltiderOpt = None,
+        avgiftsutrymme: UtrymmeOpt = None,
+        enheter: EnheterOpt = None,
+    ) -> int:
+        import importlib
+
+        module = importlib.import_module(f"vos_cli.reports.{module_name}")
+        files = dict(beslut=beslut, bestallningar=bestallningar, besok=besok, franvaro=franvaro,
+                     maltider=maltider, avgiftsutrymme=avgiftsutrymme, enheter=enheter)
+        return _run_report(module, input, output, config, month, as_of, quiet, files)
+
+    command.__doc__ = doc
+    command.__name__ = name.replace("-", "_")
+    app.command(name)(handle_errors(command))
+
+
+report_command("check", "check", """Läs alla exporter och lista avvisade rader och varningar.
 
     Exempel: vos check --input sample_data --month 2026-03
-    """
-    from vos_cli.reports import check as report
+    """)
+report_command("execution-dates", "execution", """Verkställighetsdatum (första utförda besöket) och 24-timmarsbekräftelser.
 
-    period, cfg = _prepare(month, as_of, config, quiet)
-    files = dict(beslut=beslut, bestallningar=bestallningar, besok=besok, franvaro=franvaro,
-                 maltider=maltider, avgiftsutrymme=avgiftsutrymme, enheter=enheter)
-    inputs = load_inputs(input, cfg, period.last, (), report.EXPORTS_READ, files)
-    if not inputs.files():
-        raise VosError(f"{input}: inga exporter hittades — lägg beslut.csv, bestallningar.csv … i mappen")
-    _report_rows(inputs)
-    rep = report.build(inputs, period, cfg)
-    return _finish(rep, output, inputs)
-
-
-def main() -> None:
-    try:
-        app()
-    except SystemExit as exc:
-        sys.exit(exc.code)
+    Exempel: vos execution-dates --input sample_data --month 2026-03
+    """)
 
 
 @app.command()
@@ -216,3 +225,10 @@ def sample(
     counts = gen.write(gen.generate(clients, month, seed), output)
     say(f"Skrev syntetiska exporter för {month} till {output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return EXIT_OK
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as exc:
+        sys.exit(exc.code)

@@ -1,0 +1,49 @@
+"""vos execution-dates → verkstallighet_YYYY-MM.xlsx (`Verkställighet`, `Bekräftelser`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vos_cli.config import Config
+from vos_cli.io.contract import Col
+from vos_cli.io.inputs import Inputs
+from vos_cli.io.workbook import FMT_DEC1, Report, Sheet
+from vos_cli.period import Period
+from vos_cli.reports.common import about
+from vos_cli.rules import execution as rule
+
+NEEDED = ("bestallningar", "besok")
+OPTIONAL: tuple[str, ...] = ()
+SHEET_EXEC = "Verkställighet"
+SHEET_ACK = "Bekräftelser"
+
+
+def compute(inputs: Inputs, period: Period):
+    visits = inputs.df("besok")
+    start = rule.log_start(visits, period.ts_first) if inputs.has("besok") else None
+    return rule.execution_dates(inputs.df("bestallningar"), visits, start), start
+
+
+def build(inputs: Inputs, period: Period, config: Config):
+    execution, start = compute(inputs, period)
+    rows = rule.month_selection(execution, period.ts_first, period.ts_last)
+    oral_days = int(config.rules["muntligt_beslut_vardagar"])
+    acks = rule.acknowledgements(inputs.df("bestallningar"), period.ts_first, period.ts_last,
+                                 pd.Timestamp(period.as_of), oral_days)
+    report = Report(
+        f"verkstallighet_{period.label}.xlsx",
+        about("Verkställighetsdatum och bekräftelser", period, inputs, config, {
+            "Besöksloggen täcker från": f"{start:%Y-%m-%d}" if start is not None else "ingen besökslogg",
+            "Mottagningstid": "08:00–17:00 helgfria vardagar",
+            "Bekräftelsefrist": "24 timmar räknat på helgfria vardagar",
+            "Skriftlig beställning efter muntligt beslut": f"senast {oral_days} vardagar",
+        }),
+        [Sheet(SHEET_EXEC, rows), Sheet(SHEET_ACK, acks, {Col.FORSENING: FMT_DEC1})],
+        inputs.rejected,
+    )
+    summary = {
+        "Verkställighet": rows[Col.STATUS].value_counts().reindex(rule.STATUSES, fill_value=0).to_dict(),
+        "Bekräftelser": acks[Col.STATUS].value_counts().reindex(
+            [rule.ACK_I_TID, rule.ACK_SEN, rule.ACK_PASSERAD, rule.ACK_INOM], fill_value=0).to_dict(),
+    }
+    return report, summary
