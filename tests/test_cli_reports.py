@@ -1,0 +1,48 @@
+"""Every report command: exit codes and rejected rows per the contract, on real files."""
+
+import shutil
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import SAMPLE
+from vos_cli.cli import app
+
+runner = CliRunner()
+COMMANDS = {
+    "execution-dates": ("verkstallighet_2026-03.xlsx", "besok"),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_sample_run_exit_0(command, tmp_path):
+    res = runner.invoke(app, [command, "-i", str(SAMPLE), "-o", str(tmp_path), "-m", "2026-03"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / COMMANDS[command][0]).exists()
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_bad_row_gives_exit_1_and_is_listed(command, tmp_path):
+    inp = tmp_path / "in"
+    shutil.copytree(SAMPLE, inp)
+    with open(inp / "bestallningar.csv", "a", encoding="utf-8") as f:
+        f.write("X1;B1;19121212-1213;Hemtjänst;Norr;10;2026-03-02 10:00;;2026-03-02;;;;;;;;\n")
+    res = runner.invoke(app, [command, "-i", str(inp), "-o", str(tmp_path / "out"), "-m", "2026-03"])
+    assert res.exit_code == 1, res.output
+    ws = openpyxl.load_workbook(tmp_path / "out" / COMMANDS[command][0])["Avvisade rader"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][:4] == ("bestallningar.csv", len(open(inp / "bestallningar.csv").readlines()), "Personnummer",
+                           "19121212-1213")
+    assert "19121212-1213" not in res.output
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_missing_needed_export_gives_exit_2_and_nothing_written(command, tmp_path):
+    inp = tmp_path / "in"
+    shutil.copytree(SAMPLE, inp)
+    (inp / f"{COMMANDS[command][1]}.csv").unlink()
+    res = runner.invoke(app, [command, "-i", str(inp), "-o", str(tmp_path / "out"), "-m", "2026-03"])
+    assert res.exit_code == 2
+    assert f"{COMMANDS[command][1]}.csv" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()
