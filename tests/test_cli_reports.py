@@ -12,6 +12,8 @@ from vos_cli.cli import app
 runner = CliRunner()
 COMMANDS = {
     "execution-dates": ("verkstallighet_2026-03.xlsx", "besok"),
+    "end-dates": ("avslut_2026-03.xlsx", "bestallningar"),
+    "compensation": ("ersattning_2026-03.xlsx", "bestallningar"),
 }
 
 
@@ -32,7 +34,8 @@ def test_a_bad_row_gives_exit_1_and_is_listed(command, tmp_path):
     assert res.exit_code == 1, res.output
     ws = openpyxl.load_workbook(tmp_path / "out" / COMMANDS[command][0])["Avvisade rader"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[1][:4] == ("bestallningar.csv", len(open(inp / "bestallningar.csv").readlines()), "Personnummer",
+    rows = [r for r in rows if r[0] == "bestallningar.csv"]
+    assert rows[0][:4] == ("bestallningar.csv", len(open(inp / "bestallningar.csv").readlines()), "Personnummer",
                            "19121212-1213")
     assert "19121212-1213" not in res.output
 

@@ -153,3 +153,11 @@ def test_broken_xlsx_is_a_clear_error(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputFileError, match="Excel"):
         visits(path)
+
+
+def test_an_absent_optional_column_takes_its_default(write_csv):
+    path = write_csv("besok", ["Personnummer", "Utförare", "Datum", "Minuter"], [[P1, "Norr", "2026-03-02", 30]])
+    assert visits(path).df[Col.INSATS].tolist() == ["Hemtjänst"]
+    path = write_csv("beslut", ["Beslut-ID", "Personnummer", "Insats", "Beslutsdatum", "Fr.o.m."],
+                     [["1", P1, "Hemtjänst", "2026-01-05", "2026-01-10"]])
+    assert read_export("beslut", path, Config(), REF).df[Col.UTFALL].tolist() == ["Bifall"]

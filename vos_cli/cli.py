@@ -141,10 +141,12 @@ def _finish(report: Report, output: Path, inputs: Inputs) -> int:
     return EXIT_OK
 
 
-def _counts(title: str, counts: dict[str, int]) -> None:
-    table = Table(title=title, title_justify="left")
-    table.add_column("Status")
-    table.add_column("Antal", justify="right")
+def _counts(title: str, counts: dict) -> None:
+    """A two-column summary table; a title "Name (unit)" heads the value column with the unit."""
+    head, _, unit = title.partition(" (")
+    table = Table(title=head, title_justify="left")
+    table.add_column("")
+    table.add_column(unit.rstrip(")") or "Antal", justify="right")
     for k, v in counts.items():
         table.add_row(str(k), str(v))
     say_table(table)
@@ -225,6 +227,16 @@ def sample(
     counts = gen.write(gen.generate(clients, month, seed), output)
     say(f"Skrev syntetiska exporter för {month} till {output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return EXIT_OK
+
+
+report_command("end-dates", "endings", """Femdagarsregeln: justerat slutdatum och oplanerad frånvaro vid avslut.
+
+    Exempel: vos end-dates --input sample_data --month 2026-03
+    """)
+report_command("compensation", "compensation", """Ersättning till utförare: beviljad tid minus planerad frånvaro, matlådor.
+
+    Exempel: vos compensation --input sample_data --month 2026-03 --config vos.toml
+    """)
 
 
 def main() -> None:

@@ -351,6 +351,8 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
 
     for f in export.fields:
         if f.name not in texts:
+            if f.default is not None:
+                out[f.name] = pd.Series(f.default, index=out.index, dtype="str")
             continue
         s = texts[f.name][keep]
         value, reason = _parse_field(f, s, ref_date)

@@ -1,0 +1,116 @@
+"""Provider compensation (rules.md §5): granted hours minus planned absence; meal boxes per box."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vos_cli.io.contract import Col, FranvaroTyp, Insats, MalTyp
+from vos_cli.rules.endings import expand_days
+from vos_cli.rules.execution import END
+
+ORDER_COLUMNS = [Col.UTFORARE, Col.BESTALLNING_ID, Col.PNR, Col.INSATS, Col.BEVILJAD_TID, Col.ERSATTNINGSDAGAR,
+                 Col.PLANERAD_DAGAR, Col.ERSATT_TID, Col.TIMERSATTNING, Col.ERSATTNING_TID,
+                 Col.KORREKT_VERKST, Col.JUSTERAT_SLUT, Col.KOMMENTAR]
+BOX_COLUMNS = [Col.UTFORARE, Col.PNR, Col.ANTAL, Col.PRIS, Col.ERSATTNING]
+PROVIDER_COLUMNS = [Col.UTFORARE, Col.ANTAL_BRUKARE, Col.ERSATT_TID, Col.ERSATTNING_TID, Col.MATLADOR_ST,
+                    Col.ERSATTNING_MATLADOR, Col.SUMMA]
+ACTIVE = "_aktiva"
+
+
+def round_half_up(x: pd.Series | np.ndarray, decimals: int = 2) -> pd.Series:
+    """Round half away from zero (öre: 0.005 → 0.01), immune to binary representation (x.xx5)."""
+    f = 10 ** decimals
+    s = pd.Series(x, dtype="float64")
+    return np.sign(s) * np.floor(np.abs(s) * f + 0.5 + 1e-9) / f
+
+
+def to_ore(x: pd.Series) -> pd.Series:
+    return (pd.Series(x, dtype="float64") * 100).round().astype("int64")
+
+
+def active_range(execution: pd.DataFrame, adjusted_end: pd.Series, first: pd.Timestamp, last: pd.Timestamp):
+    """(from, to) of each order inside the month: execution date → adjusted end, Slutdatum or open."""
+    start = execution[Col.KORREKT_VERKST]
+    end = adjusted_end.where(adjusted_end.notna(), execution[END])
+    a = start.where(start > first, first).where(start.notna())
+    b = end.where(end.notna() & (end < last), last)
+    return a, b
+
+
+def planned_absence_days(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b: pd.Series) -> pd.Series:
+    """Days of planned absence inside each order's [a, b]; overlapping absence rows count a day once."""
+    planned = absence[absence[Col.TYP] == FranvaroTyp.PLANERAD]
+    if not len(planned) or not len(orders):
+        return pd.Series(0, index=orders.index, dtype="int64")
+    lo, hi = a.min(), b.max()
+    if pd.isna(lo) or pd.isna(hi):
+        return pd.Series(0, index=orders.index, dtype="int64")
+    clipped = planned.assign(
+        _f=planned[Col.FROM].where(planned[Col.FROM] > lo, lo), _t=planned[Col.TOM].where(planned[Col.TOM] < hi, hi))
+    days = expand_days(clipped, "_f", "_t", [Col.PNR, Col.UTFORARE]).drop_duplicates()
+    spans = pd.DataFrame({"_i": orders.index, Col.PNR: orders[Col.PNR].to_numpy(),
+                          Col.UTFORARE: orders[Col.UTFORARE].to_numpy(), "_a": a.to_numpy(), "_b": b.to_numpy()})
+    m = spans.merge(days, on=[Col.PNR, Col.UTFORARE])
+    inside = m[(m[Col.DATUM] >= m["_a"]) & (m[Col.DATUM] <= m["_b"])]
+    return inside.groupby("_i").size().reindex(orders.index, fill_value=0).astype("int64")
+
+
+def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.DataFrame,
+              first: pd.Timestamp, last: pd.Timestamp, rates: dict[str, float], default_rate: float) -> pd.DataFrame:
+    """Compensation per Hemtjänst order for the month. execution: from execution.execution_dates;
+    adjusted_end: the five-day rule's end per order (aligned to execution, NaT where none)."""
+    hem = execution[execution[Col.INSATS] == Insats.HEMTJANST]
+    adj = adjusted_end.reindex(hem.index)
+    a, b = active_range(hem, adj, first, last)
+    # only orders that overlap the month at all (by start and end, executed or not)
+    end_any = adj.where(adj.notna(), hem[END])
+    overlaps = (hem[Col.STARTDATUM] <= last) & (end_any.isna() | (end_any >= first))
+    hem, adj, a, b = hem[overlaps], adj[overlaps], a[overlaps], b[overlaps]
+    days_in_month = last.day
+    active = ((b - a).dt.days + 1).clip(lower=0).fillna(0).astype("int64")
+    planned = planned_absence_days(hem, absence, a, b).where(active > 0, 0)
+    comp_days = active - planned
+    granted = hem[Col.OMFATTNING].astype("float64")
+    hours = round_half_up(granted.to_numpy() * comp_days.to_numpy() / days_in_month).set_axis(hem.index)
+    rate = hem[Col.UTFORARE].map(rates).astype("float64").fillna(default_rate)
+    kr = round_half_up(hours.to_numpy() * rate.to_numpy()).set_axis(hem.index)
+    comment = pd.Series("", index=hem.index, dtype="str")
+    comment[hem[Col.KORREKT_VERKST].isna()] = "Ej verkställd — ingen ersättning"
+    comment[hem[Col.KORREKT_VERKST].notna() & (active == 0)] = "Inga aktiva dagar i månaden"
+    out = pd.DataFrame({
+        Col.UTFORARE: hem[Col.UTFORARE], Col.BESTALLNING_ID: hem[Col.BESTALLNING_ID], Col.PNR: hem[Col.PNR],
+        Col.INSATS: hem[Col.INSATS], Col.BEVILJAD_TID: granted, Col.ERSATTNINGSDAGAR: comp_days,
+        Col.PLANERAD_DAGAR: planned, Col.ERSATT_TID: hours, Col.TIMERSATTNING: rate, Col.ERSATTNING_TID: kr,
+        Col.KORREKT_VERKST: hem[Col.KORREKT_VERKST], Col.JUSTERAT_SLUT: adj, Col.KOMMENTAR: comment,
+        ACTIVE: active,
+    })
+    return out.sort_values([Col.UTFORARE, Col.BESTALLNING_ID], ignore_index=True)
+
+
+def meal_boxes(meals: pd.DataFrame, month: str, prices: dict[str, float], default_price: float) -> pd.DataFrame:
+    boxes = meals[(meals[Col.TYP] == MalTyp.MATLADA) & (meals[Col.MANAD] == month)]
+    g = boxes.groupby([Col.UTFORARE, Col.PNR], as_index=False)[Col.ANTAL].sum()
+    g[Col.ANTAL] = g[Col.ANTAL].astype("int64")
+    g[Col.PRIS] = g[Col.UTFORARE].map(prices).astype("float64").fillna(default_price)
+    g[Col.ERSATTNING] = round_half_up(g[Col.ANTAL] * g[Col.PRIS]).to_numpy()
+    return g[BOX_COLUMNS].sort_values([Col.UTFORARE, Col.PNR], ignore_index=True)
+
+
+def per_provider(orders: pd.DataFrame, boxes: pd.DataFrame) -> pd.DataFrame:
+    """Totals per provider, summed in whole öre so they equal the rows' sum exactly."""
+    t = orders.assign(_h=to_ore(orders[Col.ERSATT_TID]), _k=to_ore(orders[Col.ERSATTNING_TID]))
+    time = t.groupby(Col.UTFORARE).agg(_h=("_h", "sum"), _k=("_k", "sum"))
+    m = boxes.assign(_m=to_ore(boxes[Col.ERSATTNING]))
+    meal = m.groupby(Col.UTFORARE).agg(_n=(Col.ANTAL, "sum"), _m=("_m", "sum"))
+    paid = pd.concat([t.loc[t["_h"] > 0, [Col.UTFORARE, Col.PNR]], boxes[[Col.UTFORARE, Col.PNR]]])
+    clients = paid.drop_duplicates().groupby(Col.UTFORARE).size()
+    out = time.join(meal, how="outer").fillna(0)
+    out = out.join(clients.rename(Col.ANTAL_BRUKARE), how="left").fillna({Col.ANTAL_BRUKARE: 0})
+    res = pd.DataFrame({
+        Col.UTFORARE: out.index, Col.ANTAL_BRUKARE: out[Col.ANTAL_BRUKARE].astype("int64").to_numpy(),
+        Col.ERSATT_TID: (out["_h"] / 100).to_numpy(), Col.ERSATTNING_TID: (out["_k"] / 100).to_numpy(),
+        Col.MATLADOR_ST: out["_n"].astype("int64").to_numpy(), Col.ERSATTNING_MATLADOR: (out["_m"] / 100).to_numpy(),
+        Col.SUMMA: ((out["_k"] + out["_m"]) / 100).to_numpy(),
+    })
+    return res.sort_values(Col.UTFORARE, ignore_index=True)
