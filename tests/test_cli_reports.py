@@ -1,5 +1,6 @@
 """Every report command: exit codes and rejected rows per the contract, on real files."""
 
+import re
 import shutil
 
 import openpyxl
@@ -14,7 +15,9 @@ COMMANDS = {
     "execution-dates": ("verkstallighet_2026-03.xlsx", "besok"),
     "end-dates": ("avslut_2026-03.xlsx", "bestallningar"),
     "compensation": ("ersattning_2026-03.xlsx", "bestallningar"),
+    "non-executed": ("ej_verkstallda_2026-03-31.xlsx", "beslut"),
 }
+UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -49,3 +52,20 @@ def test_a_missing_needed_export_gives_exit_2_and_nothing_written(command, tmp_p
     assert res.exit_code == 2
     assert f"{COMMANDS[command][1]}.csv" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", list(COMMANDS) + ["check"])
+def test_no_personnummer_in_terminal_output(command, tmp_path):
+    res = runner.invoke(app, [command, "-i", str(SAMPLE), "-o", str(tmp_path), "-m", "2026-03"])
+    assert res.exit_code == 0
+    assert not UNMASKED.search(res.output), UNMASKED.search(res.output)
+
+
+def test_non_executed_file_is_named_by_the_as_of_date(tmp_path):
+    res = runner.invoke(app, ["non-executed", "-i", str(SAMPLE), "-o", str(tmp_path), "-m", "2026-03",
+                              "--as-of", "2026-02-15"])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(tmp_path / "ej_verkstallda_2026-02-15.xlsx")
+    assert wb.sheetnames == ["Om rapporten", "Ej verkställda", "Verkställda för sent", "Avslutade utan verkställighet",
+                             "Avbrott", "Bevakning", "Dubbla beslut", "IVO-rapport", "Sammanställning"]
+    assert not UNMASKED.search(str([c.value for row in wb["Sammanställning"].iter_rows() for c in row]))

@@ -47,8 +47,11 @@ def say(text: str) -> None:
 
 
 def say_table(table: Table) -> None:
+    """Tables too: rendered, then masked (the mask keeps the width, so the frame stays intact)."""
     if not _state["quiet"]:
-        out.print(table)
+        with out.capture() as captured:
+            out.print(table)
+        out.print(mask(captured.get()), markup=False, end="")
 
 
 def fail(message: str) -> None:
@@ -236,6 +239,12 @@ report_command("end-dates", "endings", """Femdagarsregeln: justerat slutdatum oc
 report_command("compensation", "compensation", """Ersättning till utförare: beviljad tid minus planerad frånvaro, matlådor.
 
     Exempel: vos compensation --input sample_data --month 2026-03 --config vos.toml
+    """)
+report_command("non-executed", "waiting", """Beslut som inte verkställts inom tre månader: IVO-rapport och sammanställning för KF.
+
+    --as-of är referensdatumet (standard: månadens sista dag), t.ex. kvartalets sista dag.
+
+    Exempel: vos non-executed --input sample_data --month 2026-03
     """)
 
 

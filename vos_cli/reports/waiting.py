@@ -1,0 +1,53 @@
+"""vos non-executed → ej_verkstallda_YYYY-MM-DD.xlsx (the as-of date)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vos_cli.config import Config
+from vos_cli.io.contract import Col
+from vos_cli.io.inputs import Inputs
+from vos_cli.io.workbook import Report, Sheet
+from vos_cli.period import Period
+from vos_cli.reports import execution as execution_report
+from vos_cli.reports.common import about
+from vos_cli.rules import waiting as rule
+
+NEEDED = ("beslut", "bestallningar")
+OPTIONAL = ("besok",)
+SHEETS = [("Ej verkställda", "ej_verkstallda"), ("Verkställda för sent", "for_sent"),
+          ("Avslutade utan verkställighet", "avslutade"), ("Avbrott", "avbrott"), ("Bevakning", "bevakning"),
+          ("Dubbla beslut", "dubbla"), ("IVO-rapport", "ivo"), ("Sammanställning", "sammanstallning")]
+
+
+def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
+    execution, _ = execution_report.compute(inputs, period)
+    return rule.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution,
+                         pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]))
+
+
+def build(inputs: Inputs, period: Period, config: Config):
+    w = compute(inputs, period, config)
+    a = period.as_of_date
+    q0 = rule.quarter_start(pd.Timestamp(a))
+    report = Report(
+        f"ej_verkstallda_{a:%Y-%m-%d}.xlsx",
+        about("Beslut som inte verkställts inom tre månader", period, inputs, config, {
+            "Referensdatum": f"{a:%Y-%m-%d}",
+            "Kvartal": f"{q0:%Y-%m-%d} – {a:%Y-%m-%d}",
+            "Tremånadersdatum": "beslutsdatum + 3 kalendermånader; rapporteras när referensdatum är senare",
+            "Verkställighetsdatum": "första utförda besöket" if inputs.has("besok") else "registrerat",
+            "Bevakning, dagar": config.rules["bevakning_dagar"],
+            "Rapportskyldighet": f"{config.rules['rapportskyldighet_sol']}; {config.rules['rapportskyldighet_lss']}",
+        }, as_of=f"{a:%Y-%m-%d}"),
+        [Sheet(name, getattr(w, attr)) for name, attr in SHEETS],
+        inputs.rejected,
+    )
+    counts = {name: len(getattr(w, attr)) for name, attr in SHEETS[:6]}
+    summary = {"Ej verkställda beslut": counts}
+    if len(w.ej_verkstallda):
+        oldest = w.ej_verkstallda.sort_values(Col.BESLUTSDATUM).iloc[0]
+        summary["Ej verkställda beslut"][
+            f"Äldsta: {oldest[Col.PNR]} {oldest[Col.INSATS]}, beslut {oldest[Col.BESLUTSDATUM]:%Y-%m-%d}"
+        ] = f"{oldest[Col.DAGAR_SEDAN_BESLUT]} dagar"
+    return report, summary

@@ -1,0 +1,187 @@
+"""Decisions not executed within three months (rules.md §6, reporting.md): the section leaders'
+monthly meeting and the quarterly reports to IVO and Kommunfullmäktige."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from vos_cli import personnummer
+from vos_cli.io.contract import Col, Insats, Utfall
+
+THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
+LSS_INSATSER = (Insats.KORTTID_LSS,)
+SOL_NEW_FROM = pd.Timestamp("2025-07-01")
+
+FIRST_COLUMNS = [Col.BESLUT_ID, Col.PNR, Col.KON, Col.FODELSEAR, Col.INSATS, Col.BESLUTSDATUM,
+                 Col.TREMANADERSDATUM, Col.DAGAR_SEDAN_BESLUT, Col.SKAL_DROJSMAL]
+EXTRA_COLUMNS = [Col.LAGRUM, Col.HANDLAGGARE]
+
+# IVO report types (reporting.md)
+IVO_EJ = "Ej verkställt"
+IVO_AVBROTT = "Avbrott"
+IVO_VERKSTALLT = "Verkställt"
+IVO_AVSLUTAT = "Avslutat"
+
+EXECUTED = "_verkstalld"
+ERBJUDANDE = "Erbjudande (vad och när)"
+AVBROTTSDATUM = "Avbrottsdatum"
+
+
+@dataclass
+class Waiting:
+    ej_verkstallda: pd.DataFrame
+    for_sent: pd.DataFrame
+    avslutade: pd.DataFrame
+    avbrott: pd.DataFrame
+    bevakning: pd.DataFrame
+    dubbla: pd.DataFrame
+    ivo: pd.DataFrame
+    sammanstallning: pd.DataFrame
+
+
+def default_lagrum(insats: pd.Series, beslutsdatum: pd.Series) -> pd.Series:
+    sol = pd.Series("SoL 4 kap. 1 §", index=insats.index, dtype="str")
+    sol[beslutsdatum >= SOL_NEW_FROM] = "SoL 11 kap. 1 §"
+    sol[insats.isin(LSS_INSATSER)] = "LSS 9 § 6"
+    return sol
+
+
+def quarter_start(a: pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(year=a.year, month=3 * ((a.month - 1) // 3) + 1, day=1)
+
+
+def decisions_with_execution(beslut: pd.DataFrame, execution: pd.DataFrame) -> pd.DataFrame:
+    """Granted decisions with deadline T, execution date (earliest of their orders), sex and birth year."""
+    d = beslut[beslut[Col.UTFALL].isin(Utfall.GRANTED)].copy()
+    d[Col.TREMANADERSDATUM] = (d[Col.BESLUTSDATUM] + THREE_MONTHS).astype("datetime64[us]")
+    first = execution.groupby(Col.BESLUT_ID)[Col.KORREKT_VERKST].min()
+    d[EXECUTED] = pd.Series(first.reindex(d[Col.BESLUT_ID]).to_numpy(), index=d.index).astype("datetime64[us]")
+    d[Col.KON] = personnummer.sex(d[Col.PNR])
+    d[Col.FODELSEAR] = personnummer.birth_year(d[Col.PNR])
+    lagrum = d[Col.LAGRUM]
+    d[Col.LAGRUM] = lagrum.where(lagrum.notna() & (lagrum != ""), default_lagrum(d[Col.INSATS], d[Col.BESLUTSDATUM]))
+    return d
+
+
+def _days(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
+    return (later - earlier).dt.days.astype("Int64")
+
+
+def _frame(d: pd.DataFrame, a: pd.Timestamp, extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    out = d.assign(**{Col.DAGAR_SEDAN_BESLUT: _days(a, d[Col.BESLUTSDATUM])})
+    cols = FIRST_COLUMNS + list((extra or {}).keys()) + EXTRA_COLUMNS
+    out = out.assign(**(extra or {}))
+    return out[cols].sort_values([Col.BESLUTSDATUM, Col.BESLUT_ID], ignore_index=True)
+
+
+def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame, as_of: pd.Timestamp,
+             warn_days: int = 30) -> Waiting:
+    a = pd.Timestamp(as_of).normalize()
+    q0 = quarter_start(a)
+    d = decisions_with_execution(beslut, execution)
+    t, ex, end = d[Col.TREMANADERSDATUM], d[EXECUTED], d[Col.AVSLUTSDATUM]
+    executed_by_a = ex.notna() & (ex <= a)
+    ended_by_a = end.notna() & (end <= a)
+
+    ej = d[(a > t) & ~executed_by_a & ~ended_by_a]
+    late = d[ex.notna() & (ex >= q0) & (ex <= a) & (ex > t)]
+    never = ex.isna() | (ex > end)
+    closed = d[end.notna() & (end >= q0) & (end <= a) & (end > t) & never]
+    watch = d[~executed_by_a & ~ended_by_a & (t >= a) & (t <= a + pd.Timedelta(days=warn_days))]
+
+    # interruptions: an executed decision whose order has been interrupted more than three months
+    o = orders[orders[Col.AVBROTT_FROM].notna()]
+    o = o[(o[Col.AVBROTT_TOM].isna() | (o[Col.AVBROTT_TOM] >= a)) & (a > o[Col.AVBROTT_FROM] + THREE_MONTHS)]
+    since = o.groupby(Col.BESLUT_ID)[Col.AVBROTT_FROM].min()
+    interrupted = d[executed_by_a & ~ended_by_a & d[Col.BESLUT_ID].isin(since.index)]
+    i_from = pd.Series(since.reindex(interrupted[Col.BESLUT_ID]).to_numpy(), index=interrupted.index)
+
+    w = Waiting(
+        ej_verkstallda=_frame(ej, a),
+        for_sent=_frame(late, a, {Col.VERKSTALLIGHETSDATUM: late[EXECUTED],
+                                  Col.VANTETID: _days(late[EXECUTED], late[Col.BESLUTSDATUM])}),
+        avslutade=_frame(closed, a, {Col.AVSLUTSDATUM: closed[Col.AVSLUTSDATUM],
+                                     Col.AVSLUTSORSAK: closed[Col.AVSLUTSORSAK],
+                                     Col.VANTETID: _days(closed[Col.AVSLUTSDATUM], closed[Col.BESLUTSDATUM])}),
+        avbrott=_frame(interrupted, a, {Col.VERKSTALLIGHETSDATUM: interrupted[EXECUTED],
+                                        Col.AVBROTT_FROM: i_from.astype("datetime64[us]"),
+                                        Col.AVBROTT_DAGAR: _days(a, i_from.astype("datetime64[us]"))}),
+        bevakning=_frame(watch, a, {Col.DAGAR_TILL_GRANS: _days(watch[Col.TREMANADERSDATUM], pd.Series(a, index=watch.index))}),
+        dubbla=duplicates(d, a, q0),
+        ivo=pd.DataFrame(),
+        sammanstallning=pd.DataFrame(),
+    )
+    w.ivo = ivo_report(w)
+    w.sammanstallning = summary_table(w)
+    return w
+
+
+def duplicates(d: pd.DataFrame, a: pd.Timestamp, q0: pd.Timestamp) -> pd.DataFrame:
+    """Granted decisions for the same client and insats whose validity overlaps (in this quarter or later)."""
+    valid_to = d[[Col.TOM, Col.AVSLUTSDATUM]].min(axis=1)
+    v = d.assign(_to=valid_to.fillna(pd.Timestamp.max.normalize()).astype("datetime64[us]"))
+    pairs = v.merge(v, on=[Col.PNR, Col.INSATS], suffixes=("", "_b"))
+    pairs = pairs[pairs[Col.BESLUT_ID] != pairs[f"{Col.BESLUT_ID}_b"]]
+    overlap_to = pairs[["_to", "_to_b"]].min(axis=1)
+    overlap_from = pairs[[Col.FROM, f"{Col.FROM}_b"]].max(axis=1)
+    pairs = pairs[(overlap_from <= overlap_to) & (overlap_to >= q0)]
+    others = pairs.groupby(Col.BESLUT_ID)[f"{Col.BESLUT_ID}_b"].agg(lambda s: ", ".join(sorted(s)))
+    dup = d[d[Col.BESLUT_ID].isin(others.index)]
+    out = _frame(dup, a, {Col.FROM: dup[Col.FROM], Col.TOM: dup[Col.TOM],
+                          Col.DUBBLETT_MED: dup[Col.BESLUT_ID].map(others).astype("str")})
+    return out.sort_values([Col.PNR, Col.INSATS, Col.BESLUTSDATUM], ignore_index=True)
+
+
+IVO_COLUMNS = [Col.RAPPORTTYP, Col.BESLUT_ID, Col.PNR, Col.KON, Col.BESLUTSDATUM, Col.INSATS, Col.LAGRUM,
+               AVBROTTSDATUM, Col.SKAL_DROJSMAL, ERBJUDANDE, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM,
+               Col.AVSLUTSORSAK, Col.DAGAR_SEDAN_BESLUT]
+
+
+def ivo_report(w: Waiting) -> pd.DataFrame:
+    """One row per reportable decision, in the fields IVO's e-service asks for."""
+    parts = [
+        w.ej_verkstallda.assign(**{Col.RAPPORTTYP: IVO_EJ}),
+        w.avbrott.assign(**{Col.RAPPORTTYP: IVO_AVBROTT, AVBROTTSDATUM: w.avbrott[Col.AVBROTT_FROM]}),
+        w.for_sent.assign(**{Col.RAPPORTTYP: IVO_VERKSTALLT}),
+        w.avslutade.assign(**{Col.RAPPORTTYP: IVO_AVSLUTAT}),
+    ]
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
+        pd.DataFrame(columns=IVO_COLUMNS)
+    out = out.reindex(columns=IVO_COLUMNS)
+    for c in (AVBROTTSDATUM, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM, Col.BESLUTSDATUM):
+        out[c] = out[c].astype("datetime64[us]")
+    out[ERBJUDANDE] = out[ERBJUDANDE].astype("str")
+    return out
+
+
+SUMMARY_GROUPS = [("Ej verkställda", "ej_verkstallda", Col.DAGAR_SEDAN_BESLUT),
+                  ("Avbrott", "avbrott", Col.AVBROTT_DAGAR),
+                  ("Verkställda för sent", "for_sent", Col.VANTETID),
+                  ("Avslutade utan verkställighet", "avslutade", Col.VANTETID)]
+KATEGORI = "Kategori"
+TOTAL = "Totalt"
+SUMMARY_COLUMNS = [Col.INSATS, KATEGORI, "Antal", "Män", "Kvinnor", "Medianväntetid (dagar)",
+                   "Längsta väntetid (dagar)"]
+
+
+def summary_table(w: Waiting) -> pd.DataFrame:
+    """The de-identified table for Kommunfullmäktige: per insats and category, no personnummer.
+    Waiting days: to the as-of date (not executed), since the interruption (avbrott), to the
+    execution date (executed late) and to the end date (ended without execution)."""
+    insatser = sorted(set().union(*(set(getattr(w, attr)[Col.INSATS]) for _, attr, _ in SUMMARY_GROUPS)))
+    rows = []
+    for key in insatser + [TOTAL]:
+        for label, attr, days_col in SUMMARY_GROUPS:
+            frame = getattr(w, attr)
+            part = frame if key == TOTAL else frame[frame[Col.INSATS] == key]
+            days = part[days_col].astype("float64")
+            rows.append([key, label, len(part), int((part[Col.KON] == "Man").sum()),
+                         int((part[Col.KON] == "Kvinna").sum()),
+                         float(days.median()) if len(days) else None, int(days.max()) if len(days) else None])
+    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    for c in ("Antal", "Män", "Kvinnor", "Längsta väntetid (dagar)"):
+        out[c] = out[c].astype("Int64")
+    out["Medianväntetid (dagar)"] = out["Medianväntetid (dagar)"].astype("Float64")
+    return out
