@@ -5,7 +5,8 @@ import pytest
 
 from tests.conftest import frame, pnr
 from vos_cli.io.contract import Col
-from vos_cli.rules import execution, waiting as rule
+from vos_cli.rules import execution
+from vos_cli.rules import waiting as rule
 
 W1 = pnr(1936, 4, 9, 21, "Kvinna")
 M1 = pnr(1944, 10, 1, 30, "Man")
