@@ -16,6 +16,7 @@ COMMANDS = {
     "end-dates": ("avslut_2026-03.xlsx", "bestallningar"),
     "compensation": ("ersattning_2026-03.xlsx", "bestallningar"),
     "non-executed": ("ej_verkstallda_2026-03-31.xlsx", "beslut"),
+    "fees": ("avgiftsunderlag_2026-03.xlsx", "bestallningar"),
 }
 UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 

@@ -246,6 +246,10 @@ report_command("non-executed", "waiting", """Beslut som inte verkställts inom t
 
     Exempel: vos non-executed --input sample_data --month 2026-03
     """)
+report_command("fees", "fees", """Avgiftsunderlag: utförd tid, dagverksamhet, larm, måltider, omsorgsavgift under maxtaxan; nya och avslutade.
+
+    Exempel: vos fees --input sample_data --month 2026-03 --config vos.toml
+    """)
 
 
 def main() -> None:
