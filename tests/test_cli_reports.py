@@ -17,6 +17,7 @@ COMMANDS = {
     "compensation": ("ersattning_2026-03.xlsx", "bestallningar"),
     "non-executed": ("ej_verkstallda_2026-03-31.xlsx", "beslut"),
     "fees": ("avgiftsunderlag_2026-03.xlsx", "bestallningar"),
+    "statistics": ("statistik_2026-03.xlsx", "beslut"),
 }
 UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 

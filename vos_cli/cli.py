@@ -250,6 +250,10 @@ report_command("fees", "fees", """Avgiftsunderlag: utförd tid, dagverksamhet, l
 
     Exempel: vos fees --input sample_data --month 2026-03 --config vos.toml
     """)
+report_command("statistics", "statistics", """Socialstyrelsens individstatistik: Bilaga 1 och 2, variabler per person, sammanställning.
+
+    Exempel: vos statistics --input sample_data --month 2026-03
+    """)
 
 
 def main() -> None:

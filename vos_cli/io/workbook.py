@@ -60,6 +60,8 @@ class Report:
     about: About
     sheets: list[Sheet]
     rejected: pd.DataFrame | None = None
+    # text files written beside the workbook: (file name, text, encoding)
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
 
     def all_sheets(self) -> list[Sheet]:
         """The sheets as written, `Avvisade rader` included, `Om rapporten` excluded."""
@@ -213,6 +215,8 @@ def write_report(report: Report, output_dir: Path) -> Path:
     _about_sheet(wb, report.about, sheets)
     for sheet in sheets:
         _write_sheet(wb, sheet)
+    for name, text, encoding in report.attachments:
+        write_text_atomic(output_dir / name, text, encoding)
     return save_atomic(wb, output_dir / report.filename)
 
 
@@ -241,6 +245,11 @@ def save_atomic(wb: Workbook, path: Path) -> Path:
 
 def write_text_atomic(path: Path, text: str, encoding: str) -> Path:
     """A text file (statistics), same guarantees as the workbooks."""
+    try:
+        text.encode(encoding)
+    except (LookupError, UnicodeEncodeError) as exc:
+        raise OutputError(f"{path.name}: kan inte skrivas med teckenkodningen {encoding!r} ({exc}) — "
+                          "ändra [statistics] encoding i --config") from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
