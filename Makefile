@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/vos check --input sample_data --output vos-output --month 2026-03; test $$? -le 1
+	@$(BIN)/vos run --input sample_data --output vos-output --month 2026-03; rc=$$?; \
+	  echo; echo "The workbooks are in vos-output/2026-03/ (manifest.json lists them)."; test $$rc -le 1
 
 test: $(STAMP)
 	$(BIN)/pytest

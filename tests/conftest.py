@@ -45,3 +45,19 @@ def frame(export: str, rows: list[dict]) -> pd.DataFrame:
     result = parse_export(raw, EXPORTS[export], f"{export}.csv", dt.date(2026, 12, 31))
     assert result.n_rejected == 0, result.rejected.to_dict("records")
     return result.df
+
+
+def sample_personnummer() -> set[str]:
+    """Every personnummer in sample_data, as written and without the dash."""
+    import csv
+
+    found = set()
+    for name in ("beslut", "bestallningar", "besok", "franvaro", "maltider", "avgiftsutrymme"):
+        with open(SAMPLE / f"{name}.csv", encoding="utf-8") as f:
+            for row in csv.DictReader(f, delimiter=";"):
+                found.add(row["Personnummer"])
+    return found | {p.replace("-", "") for p in found} | {p[2:] for p in found}
+
+
+def leaks(text: str) -> list[str]:
+    return [p for p in sample_personnummer() if p in text]

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, leaks
 from vos_cli.cli import app
 
 runner = CliRunner()
@@ -61,6 +61,7 @@ def test_no_personnummer_in_terminal_output(command, tmp_path):
     res = runner.invoke(app, [command, "-i", str(SAMPLE), "-o", str(tmp_path), "-m", "2026-03"])
     assert res.exit_code == 0
     assert not UNMASKED.search(res.output), UNMASKED.search(res.output)
+    assert not leaks(res.output)
 
 
 def test_non_executed_file_is_named_by_the_as_of_date(tmp_path):

@@ -151,8 +151,13 @@ def _counts(title: str, counts: dict) -> None:
     table.add_column("")
     table.add_column(unit.rstrip(")") or "Antal", justify="right")
     for k, v in counts.items():
-        table.add_row(str(k), str(v))
+        table.add_row(str(k), kr(v) if isinstance(v, float) else str(v))
     say_table(table)
+
+
+def kr(value: float) -> str:
+    """1234567.8 → '1 234 567,80', as Swedish staff read amounts."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
 # ---- commands ----------------------------------------------------------------------------
@@ -254,6 +259,52 @@ report_command("statistics", "statistics", """Socialstyrelsens individstatistik:
 
     Exempel: vos statistics --input sample_data --month 2026-03
     """)
+
+@app.command()
+@handle_errors
+def run(
+    input: Annotated[Path, typer.Option("--input", "-i", help="Mapp med exporterna.")],
+    output: OutputOpt = Path("vos-output"),
+    config: ConfigOpt = None,
+    month: MonthOpt = None,
+    as_of: AsOfOpt = None,
+    quiet: QuietOpt = False,
+) -> int:
+    """Månadskörningen: läs alla exporter en gång och skriv alla rapporter till OUTPUT/ÅÅÅÅ-MM/ med manifest.json.
+
+    Exempel: vos run --input /data/export --output /data/vos --month 2026-03
+    """
+    from vos_cli import batch
+
+    period, cfg = _prepare(month, as_of, config, quiet)
+    interactive = sys.stdout.isatty() and not quiet
+    if interactive:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=out, transient=True) as bar:
+            task = bar.add_task("vos run", total=None)
+            result = batch.run(input, output, period, cfg, lambda step: bar.update(task, description=step))
+    else:
+        result = batch.run(input, output, period, cfg)
+    _run_summary(result)
+    return result.exit_code
+
+
+def _run_summary(result) -> None:
+    table = Table(title=f"Månaden {result.manifest['period']} — {result.month_dir}", title_justify="left")
+    for col in ("Rapport", "Fil", "Rader", "Att notera"):
+        table.add_column(col, justify="right" if col == "Rader" else "left", overflow="fold")
+    for step in result.steps:
+        notes = []
+        for values in step.summary.values():
+            for k, v in list(values.items())[:2]:
+                notes.append(f"{k}: {kr(v) if isinstance(v, float) else v}")
+        table.add_row(step.name, step.files[0], str(step.rows), "; ".join(notes[:2]))
+    say_table(table)
+    rows = result.manifest["rader"]
+    say(f"Indata: {rows['lästa']} rader lästa, {rows['använda']} använda, {rows['avvisade']} avvisade. "
+        f"Manifest: {result.month_dir / 'manifest.json'}")
 
 
 def main() -> None:

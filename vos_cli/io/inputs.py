@@ -17,6 +17,13 @@ from vos_cli.io.readers import REJECTED_COLUMNS, ReadResult, empty_result, find_
 @dataclass
 class Inputs:
     results: dict[str, ReadResult] = field(default_factory=dict)
+    # rule results shared by several reports of one run (execution dates, end dates), computed once
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def cached(self, key: str, compute):
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     def has(self, name: str) -> bool:
         return name in self.results and self.results[name].path is not None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from vos_cli.config import Config
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs
@@ -50,7 +48,7 @@ def build(inputs: Inputs, period: Period, config: Config):
          Sheet(SHEET_PROVIDERS, providers)],
         inputs.rejected,
     )
-    summary = {"Per utförare (kr)": {
-        r[Col.UTFORARE]: f"{r[Col.SUMMA]:,.2f}".replace(",", " ") for _, r in providers.iterrows()
-    } | {"Totalt": f"{pd.Series(providers[Col.SUMMA]).sum():,.2f}".replace(",", " ")}}
+    total = round(float(providers[Col.SUMMA].sum()), 2)
+    summary = {"Per utförare (kr)": dict(zip(providers[Col.UTFORARE], providers[Col.SUMMA].astype(float)))
+               | {"Totalt": total}}
     return report, summary

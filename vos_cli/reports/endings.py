@@ -17,8 +17,9 @@ SHEET_ABSENCE = "Oplanerad frånvaro"
 
 
 def compute(inputs: Inputs, config: Config):
-    return rule.end_dates(inputs.df("bestallningar"), inputs.df("besok"),
-                          config.rules["end_rule_exempt_reasons"], int(config.rules["end_rule_days"]))
+    return inputs.cached("endings", lambda: rule.end_dates(
+        inputs.df("bestallningar"), inputs.df("besok"),
+        config.rules["end_rule_exempt_reasons"], int(config.rules["end_rule_days"])))
 
 
 def build(inputs: Inputs, period: Period, config: Config):

@@ -19,9 +19,12 @@ SHEET_ACK = "Bekräftelser"
 
 
 def compute(inputs: Inputs, period: Period):
-    visits = inputs.df("besok")
-    start = rule.log_start(visits, period.ts_first) if inputs.has("besok") else None
-    return rule.execution_dates(inputs.df("bestallningar"), visits, start), start
+    def run():
+        visits = inputs.df("besok")
+        start = rule.log_start(visits, period.ts_first) if inputs.has("besok") else None
+        return rule.execution_dates(inputs.df("bestallningar"), visits, start), start
+
+    return inputs.cached(f"execution {period.label}", run)
 
 
 def build(inputs: Inputs, period: Period, config: Config):

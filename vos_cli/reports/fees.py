@@ -51,7 +51,7 @@ def build(inputs: Inputs, period: Period, config: Config):
     b = fees.basis
     summary = {"Avgiftsunderlag": {
         "Brukare": len(b),
-        "Att fakturera (kr)": f"{b[Col.ATT_FAKTURERA].sum():,.2f}".replace(",", " "),
+        "Att fakturera (kr)": round(float(b[Col.ATT_FAKTURERA].sum()), 2),
         "Begränsade av maxtaxan": int((b[Col.TAK_ORSAK] == rule.CAP_MAXTAXA).sum()),
         "Begränsade av avgiftsutrymmet": int((b[Col.TAK_ORSAK] == rule.CAP_UTRYMME).sum()),
         "Nya i månaden": len(fees.new["Personnummer"].unique()),

@@ -1,0 +1,260 @@
+"""`vos run`: the monthly batch for cron.
+
+Reads every export once, writes every report of the month into a temporary folder beside
+OUTPUT/YYYY-MM, adds manifest.json, and only then swaps it into place — so a crash or a kill
+never leaves a half-written month, and a re-run replaces the previous month whole. A lock
+(flock on OUTPUT/.vos.lock, released by the kernel even on SIGKILL) stops a second run on the
+same output folder. One JSON line per run goes to OUTPUT/vos-log.jsonl (no personnummer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from vos_cli import __version__
+from vos_cli.config import Config
+from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
+from vos_cli.io.inputs import Inputs, load_inputs
+from vos_cli.io.workbook import write_report
+from vos_cli.period import Period
+from vos_cli.personnummer import mask
+
+# (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
+STEPS = [
+    ("datakvalitet", "check"),
+    ("verkställighet", "execution"),
+    ("avslut", "endings"),
+    ("ersättning", "compensation"),
+    ("avgifter", "fees"),
+    ("ej verkställda", "waiting"),
+    ("statistik", "statistics"),
+]
+LOCK_NAME = ".vos.lock"
+LOG_NAME = "vos-log.jsonl"
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class StepResult:
+    name: str
+    files: list[str] = field(default_factory=list)
+    rows: int = 0
+    summary: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    month_dir: Path
+    manifest: dict[str, Any]
+    steps: list[StepResult]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sheet_rows(path: Path) -> dict[str, int]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: max((ws.max_row or 1) - 1, 0) for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+class Lock:
+    """An exclusive, non-blocking flock on OUTPUT/.vos.lock."""
+
+    def __init__(self, output: Path):
+        self.path = output / LOCK_NAME
+        self.fd: int | None = None
+
+    def __enter__(self) -> Lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise OutputError(f"{self.path.parent}: kan inte skapa låsfilen ({exc.strerror}) — välj en annan --output") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.read(fd, 64).decode(errors="replace").strip() or "okänd"
+            os.close(fd)
+            raise LockedError(
+                f"{self.path.parent}: en annan körning av vos run pågår (process {other}) — vänta tills den är klar"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def recover(output: Path, label: str) -> None:
+    """Finish or undo a swap a killed run left behind; remove its temporary folders."""
+    final = output / label
+    olds = sorted(output.glob(f".{label}.old-*"))
+    if not final.exists() and olds:
+        os.rename(olds[-1], final)
+        olds = olds[:-1]
+    for leftover in olds + sorted(output.glob(f".{label}.new-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def swap_into_place(new: Path, final: Path) -> None:
+    """Replace final with new: old aside, new in, old removed. recover() mends a kill in between."""
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        os.rename(final, old)
+    os.rename(new, final)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    dfd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _log(output: Path, entry: dict[str, Any]) -> None:
+    try:
+        line = mask(json.dumps(entry, ensure_ascii=False, default=str))
+        fd = os.open(output / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    except OSError:
+        pass  # the log must never turn a good run into a failed one
+
+
+def needed_exports() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    needed: list[str] = []
+    optional: list[str] = []
+    for _, module_name in STEPS:
+        module = importlib.import_module(f"vos_cli.reports.{module_name}")
+        needed += [n for n in module.NEEDED if n not in needed]
+        optional += [n for n in module.OPTIONAL if n not in optional]
+    optional += ["franvaro", "maltider", "avgiftsutrymme", "enheter"]
+    return tuple(needed), tuple(dict.fromkeys(n for n in optional if n not in needed))
+
+
+def run(input_dir: Path, output: Path, period: Period, config: Config,
+        progress: Callable[[str], None] | None = None, files: dict[str, Path | None] | None = None) -> RunResult:
+    """The month's batch. Raises VosError (exit 2) for bad input; anything else is internal (3)."""
+    started = time.perf_counter()
+    label = period.label
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    entry: dict[str, Any] = {"tid": when, "månad": label, "version": __version__}
+    try:
+        with Lock(output):
+            recover(output, label)
+            result = _run_locked(input_dir, output, period, config, progress or (lambda s: None), files or {})
+        entry.update(exit=result.exit_code, sekunder=round(time.perf_counter() - started, 2),
+                     rader=result.manifest["rader"], filer=len(result.manifest["outputs"]))
+        _log(output, entry)
+        return result
+    except LockedError:
+        raise
+    except VosError as exc:
+        entry.update(exit=EXIT_INPUT, fel=str(exc), sekunder=round(time.perf_counter() - started, 2))
+        _log(output, entry)
+        raise
+    except BaseException as exc:
+        entry.update(exit=EXIT_INTERNAL, fel=f"{type(exc).__name__}: {exc}",
+                     sekunder=round(time.perf_counter() - started, 2))
+        if output.is_dir():
+            _log(output, entry)
+        raise
+
+
+def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
+                progress: Callable[[str], None], files: dict[str, Path | None]) -> RunResult:
+    final = output / period.label
+    work = output / f".{period.label}.new-{os.getpid()}"
+    durations: dict[str, float] = {}
+    t0 = time.perf_counter()
+    progress("läser exporterna")
+    needed, optional = needed_exports()
+    inputs: Inputs = load_inputs(input_dir, config, period.last, needed, optional, files)
+    durations["läsning"] = round(time.perf_counter() - t0, 3)
+    steps: list[StepResult] = []
+    outputs: list[dict[str, Any]] = []
+    try:
+        work.mkdir(parents=True, mode=0o700)
+        for name, module_name in STEPS:
+            progress(name)
+            t = time.perf_counter()
+            module = importlib.import_module(f"vos_cli.reports.{module_name}")
+            report, summary = module.build(inputs, period, config)
+            write_report(report, work)
+            written = [report.filename] + [a[0] for a in report.attachments]
+            step = StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
+                              round(time.perf_counter() - t, 3))
+            steps.append(step)
+            durations[name] = step.seconds
+        for path in sorted(work.iterdir()):
+            entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_file(path)}
+            if path.suffix == ".xlsx":
+                entry["rader_per_blad"] = sheet_rows(path)
+            outputs.append(entry)
+        code = EXIT_REJECTED if inputs.n_rejected else EXIT_OK
+        manifest = {
+            "verktyg": f"vos {__version__}",
+            "period": period.label,
+            "per": f"{period.as_of:%Y-%m-%dT%H:%M}",
+            "skapad": dt.datetime.now().isoformat(timespec="seconds"),
+            "inputs": [{"export": r.export, "fil": str(r.path), "sha256": r.sha256, "lästa": r.read,
+                        "använda": r.used, "avvisade": r.n_rejected} for r in inputs.files()],
+            "outputs": outputs,
+            "rader": {"lästa": sum(r.read for r in inputs.files()), "använda": sum(r.used for r in inputs.files()),
+                      "avvisade": inputs.n_rejected},
+            "nyckeltal": key_figures(steps),
+            "konfiguration": config.summary(),
+            "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
+            "exit": code,
+        }
+        text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
+        fd = os.open(work / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(mask(text) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        swap_into_place(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return RunResult(code, final, manifest, steps)
+
+
+def key_figures(steps: list[StepResult]) -> dict[str, Any]:
+    """The few numbers the overview's trend reads back from earlier months' manifests."""
+    figures: dict[str, Any] = {}
+    for step in steps:
+        for title, values in step.summary.items():
+            for k, v in values.items():
+                if isinstance(v, (int, float)):
+                    figures[f"{title}: {k}"] = v
+    return figures
