@@ -293,14 +293,14 @@ def run(
 
 def _run_summary(result) -> None:
     table = Table(title=f"Månaden {result.manifest['period']} — {result.month_dir}", title_justify="left")
-    for col in ("Rapport", "Fil", "Rader", "Att notera"):
-        table.add_column(col, justify="right" if col == "Rader" else "left", overflow="fold")
+    for col in ("Rapport", "Rader", "Att notera"):
+        table.add_column(col, justify="right" if col == "Rader" else "left")
     for step in result.steps:
         notes = []
         for values in step.summary.values():
             for k, v in list(values.items())[:2]:
                 notes.append(f"{k}: {kr(v) if isinstance(v, float) else v}")
-        table.add_row(step.name, step.files[0], str(step.rows), "; ".join(notes[:2]))
+        table.add_row(step.name, str(step.rows), "; ".join(notes[:2]))
     say_table(table)
     rows = result.manifest["rader"]
     say(f"Indata: {rows['lästa']} rader lästa, {rows['använda']} använda, {rows['avvisade']} avvisade. "

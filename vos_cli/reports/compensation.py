@@ -49,6 +49,6 @@ def build(inputs: Inputs, period: Period, config: Config):
         inputs.rejected,
     )
     total = round(float(providers[Col.SUMMA].sum()), 2)
-    summary = {"Per utförare (kr)": dict(zip(providers[Col.UTFORARE], providers[Col.SUMMA].astype(float)))
-               | {"Totalt": total}}
+    summary = {"Per utförare (kr)": {"Totalt": total}
+               | dict(zip(providers[Col.UTFORARE], providers[Col.SUMMA].astype(float)))}
     return report, summary
