@@ -18,6 +18,7 @@ COMMANDS = {
     "non-executed": ("ej_verkstallda_2026-03-31.xlsx", "beslut"),
     "fees": ("avgiftsunderlag_2026-03.xlsx", "bestallningar"),
     "statistics": ("statistik_2026-03.xlsx", "beslut"),
+    "day-activity": ("dagverksamhet_2026-03.xlsx", "beslut"),
 }
 UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 

@@ -41,6 +41,7 @@ STEPS = [
     ("avgifter", "fees"),
     ("ej verkställda", "waiting"),
     ("statistik", "statistics"),
+    ("dagverksamhet", "day_activity"),
 ]
 LOCK_NAME = ".vos.lock"
 LOG_NAME = "vos-log.jsonl"

@@ -260,6 +260,13 @@ report_command("statistics", "statistics", """Socialstyrelsens individstatistik:
     Exempel: vos statistics --input sample_data --month 2026-03
     """)
 
+
+report_command("day-activity", "day_activity", """Dagverksamhet: deltagarlista, gemensam kö, lediga platser och förslag på erbjudanden.
+
+    Exempel: vos day-activity --input sample_data --month 2026-03
+    """)
+
+
 @app.command()
 @handle_errors
 def run(
