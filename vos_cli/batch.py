@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from vos_cli import __version__
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
@@ -71,14 +69,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def sheet_rows(path: Path) -> dict[str, int]:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {ws.title: max((ws.max_row or 1) - 1, 0) for ws in wb.worksheets}
-    finally:
-        wb.close()
 
 
 class Lock:
@@ -203,6 +193,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     durations["läsning"] = round(time.perf_counter() - t0, 3)
     steps: list[StepResult] = []
     outputs: list[dict[str, Any]] = []
+    rows_per_sheet: dict[str, dict[str, int]] = {}
     try:
         work.mkdir(parents=True, mode=0o700)
         for name, module_name in STEPS:
@@ -211,6 +202,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             module = importlib.import_module(f"vos_cli.reports.{module_name}")
             report, summary = module.build(inputs, period, config)
             write_report(report, work)
+            rows_per_sheet[report.filename] = report.rows_per_sheet
             written = [report.filename] + [a[0] for a in report.attachments]
             step = StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
                               round(time.perf_counter() - t, 3))
@@ -218,8 +210,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             durations[name] = step.seconds
         for path in sorted(work.iterdir()):
             entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_file(path)}
-            if path.suffix == ".xlsx":
-                entry["rader_per_blad"] = sheet_rows(path)
+            if path.name in rows_per_sheet:
+                entry["rader_per_blad"] = rows_per_sheet[path.name]
             outputs.append(entry)
         code = EXIT_REJECTED if inputs.n_rejected else EXIT_OK
         manifest = {

@@ -231,7 +231,7 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     kort_first = daily.groupby(Col.PNR)[Col.DATUM].transform("min")
     kort = (ins == Insats.KORTTID_LSS) & ((daily[Col.DATUM] - kort_first).dt.days.to_numpy() < daily["omf"].fillna(0).to_numpy())
     hem_rows = ins == Insats.HEMTJANST
-    per_day = np.clip(daily["omf"].fillna(0).to_numpy() // 12, 1, 6).astype(int)
+    per_day = np.clip(np.round(daily["omf"].fillna(0).to_numpy() / 8), 1, 8).astype(int)
     per_day = np.where(hem_rows, per_day, np.where(dagv | kort, 1, 0))
     visits = daily.loc[np.repeat(daily.index.to_numpy(), per_day), [Col.PNR, Col.UTFORARE, Col.DATUM, Col.INSATS]]
     visits = visits.reset_index(drop=True)

