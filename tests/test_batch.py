@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -37,7 +38,7 @@ def content(folder):
             got[path.name] = path.read_bytes()
         else:
             m = json.loads(path.read_text(encoding="utf-8"))
-            for volatile in ("skapad", "sekunder"):
+            for volatile in ("skapad", "sekunder", "steg"):
                 m.pop(volatile)
             for o in m["outputs"]:
                 o.pop("sha256")  # workbook bytes hold their save time
@@ -60,7 +61,7 @@ def test_full_run_writes_every_report_and_a_manifest_that_counts_the_inputs(firs
     m = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
     assert m["period"] == "2026-03" and m["per"] == "2026-03-31T23:59" and m["exit"] == 0
     for entry in m["inputs"]:
-        lines = [ln for ln in open(entry["fil"], encoding="utf-8").read().splitlines()[1:] if ln.strip()] \
+        lines = [ln for ln in Path(entry["fil"]).read_text(encoding="utf-8").splitlines()[1:] if ln.strip()] \
             if entry["fil"].endswith(".csv") else None
         if lines is not None:
             assert entry["lästa"] == len(lines) == entry["använda"] + entry["avvisade"]

@@ -41,7 +41,7 @@ def test_a_bad_row_gives_exit_1_and_is_listed(command, tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "out" / COMMANDS[command][0])["Avvisade rader"]
     rows = list(ws.iter_rows(values_only=True))
     rows = [r for r in rows if r[0] == "bestallningar.csv"]
-    assert rows[0][:4] == ("bestallningar.csv", len(open(inp / "bestallningar.csv").readlines()), "Personnummer",
+    assert rows[0][:4] == ("bestallningar.csv", len((inp / "bestallningar.csv").read_text().splitlines()), "Personnummer",
                            "19121212-1213")
     assert "19121212-1213" not in res.output
 

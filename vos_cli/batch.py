@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import json
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -53,6 +54,14 @@ class StepResult:
     rows: int = 0
     summary: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    rule_seconds: float = 0.0
+    write_seconds: float = 0.0
+    peak_mb: float = 0.0
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports kB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 @dataclass
@@ -191,6 +200,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     needed, optional = needed_exports()
     inputs: Inputs = load_inputs(input_dir, config, period.last, needed, optional, files)
     durations["läsning"] = round(time.perf_counter() - t0, 3)
+    read_peak = peak_mb()
     steps: list[StepResult] = []
     outputs: list[dict[str, Any]] = []
     rows_per_sheet: dict[str, dict[str, int]] = {}
@@ -201,11 +211,13 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             t = time.perf_counter()
             module = importlib.import_module(f"vos_cli.reports.{module_name}")
             report, summary = module.build(inputs, period, config)
+            t_rules = time.perf_counter() - t
             write_report(report, work)
             rows_per_sheet[report.filename] = report.rows_per_sheet
             written = [report.filename] + [a[0] for a in report.attachments]
             step = StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
-                              round(time.perf_counter() - t, 3))
+                              round(time.perf_counter() - t, 3), round(t_rules, 3),
+                              round(time.perf_counter() - t - t_rules, 3), peak_mb())
             steps.append(step)
             durations[name] = step.seconds
         for path in sorted(work.iterdir()):
@@ -227,6 +239,9 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             "nyckeltal": key_figures(steps),
             "konfiguration": config.summary(),
             "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
+            "steg": {"läsning": {"sekunder": durations["läsning"], "minnestopp_mb": read_peak}}
+            | {s.name: {"regler": s.rule_seconds, "skrivning": s.write_seconds, "minnestopp_mb": s.peak_mb,
+                        "rader": s.rows} for s in steps},
             "exit": code,
         }
         text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)

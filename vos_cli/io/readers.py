@@ -7,6 +7,7 @@ whole and listed once per bad value; rows read = rows used + rows rejected, alwa
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -98,14 +99,23 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Checked in chunks so a large file is never decoded whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 24):
+            decoder.decode(data[start:start + (1 << 24)])
+        decoder.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def detect_encoding(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        data.decode("utf-8")
+    if _is_utf8(data):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         data.decode("cp1252")
         return "cp1252"
@@ -126,14 +136,58 @@ def _count_outside_quotes(line: str, sep: str) -> int:
     return sum(1 for i, part in enumerate(line.split('"')) if i % 2 == 0 for _ in range(part.count(sep)))
 
 
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+def _read_csv_arrow(data: bytes, encoding: str, sep: str, header: list[str]) -> pd.DataFrame | None:
+    """The fast path: pyarrow's CSV reader, every column as text. None when the file needs the
+    careful path (blank lines, a ragged row) so that line numbers stay exact."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not body[:1].strip() or b"\n\n" in body or b"\n\r\n" in body:
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24,
+                                           encoding="cp1252" if encoding == "cp1252" else "utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
+                                             newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    raw = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    raw.columns = _unique([h.strip() or f"Kolumn {i + 1}" for i, h in enumerate(header)])
+    raw[LINE] = np.arange(len(raw), dtype="int64") + 2
+    return raw
+
+
 def _read_csv_raw(path: Path) -> pd.DataFrame:
     data = path.read_bytes()
     if b"\x00" in data[:65536]:
         raise InputFileError("innehåller binära data och är ingen CSV-fil — exportera som CSV eller XLSX")
     encoding = detect_encoding(data)
-    text = data.decode(encoding)
-    if not text.strip():
+    first_line = data[:65536].decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0].strip("\r")
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise InputFileError("filen är tom — exportera igen")
+    sep = detect_separator(first_line) if first_line.strip() else ";"
+    if first_line.strip():
+        header = next(csv.reader([first_line], delimiter=sep))
+        fast = _read_csv_arrow(data, encoding, sep, header)
+        if fast is not None:
+            return fast
+    text = data.decode(encoding)
     sep = detect_separator(text)
     try:
         raw = pd.read_csv(
@@ -320,6 +374,16 @@ def _parse_field(f: Field, s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, 
     raise AssertionError(f.kind)
 
 
+def _parse_unique(f: Field, s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series]:
+    """Parse each distinct value once (a visit log has millions of rows but few distinct dates,
+    providers and minutes, and one personnummer per client), then spread the results back."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    value, reason = _parse_field(f, pd.Series(uniques, dtype="str"), ref_date)
+    value = value.iloc[codes].set_axis(s.index)
+    reason = reason.iloc[codes].set_axis(s.index)
+    return value, reason
+
+
 def _empty_frame(export: Export) -> pd.DataFrame:
     dtypes = {TEXT: "str", PNR: "str", DATE: "datetime64[us]", DATETIME: "datetime64[us]",
               NUMBER: "Float64", SIGNED: "Float64", WHOLE: "Int64", MONTH: "str", CHOICE: "str"}
@@ -355,7 +419,7 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
                 out[f.name] = pd.Series(f.default, index=out.index, dtype="str")
             continue
         s = texts[f.name][keep]
-        value, reason = _parse_field(f, s, ref_date)
+        value, reason = _parse_unique(f, s, ref_date)
         out[f.name] = value
         add(reason.notna(), f.name, s, reason)
         if f.required:

@@ -90,8 +90,10 @@ def _format_for(name: str, s: pd.Series, explicit: dict[str, str]) -> str | None
 def _py_values(s: pd.Series, fmt: str | None) -> list[Any]:
     """Column → Python values the writer understands; missing → None."""
     if pd.api.types.is_datetime64_any_dtype(s):
+        # Excel's serial day number, computed for the whole column (written with a date format)
         arr = s.astype("datetime64[us]").to_numpy()
-        return [None if np.isnat(v) else v.astype(dt.datetime) for v in arr]
+        serial = (arr - np.datetime64("1899-12-30", "us")) / np.timedelta64(1, "D")
+        return [None if v != v else v for v in serial.tolist()]
     if pd.api.types.is_bool_dtype(s):
         return [None if pd.isna(v) else ("Ja" if v else "Nej") for v in s.astype(object)]
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
@@ -144,9 +146,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
     writers = []
     for f in fmts:
         fmt = fmt_of(f)
-        if f in (FMT_DATE, FMT_DATETIME):
-            writers.append((ws.write_datetime, fmt))
-        elif f is not None:
+        if f is not None:
             writers.append((ws.write_number, fmt))
         else:
             writers.append((None, None))

@@ -25,23 +25,29 @@ PERSON_COLUMNS = ["PERIOD", Col.PNR, Col.KON, ALDER, "HTJ", "HTJTIM", "MATD", "T
 HTJTIM_ROUND_THE_CLOCK, HTJTIM_NOT_APPLICABLE, HTJTIM_MISSING = 777, 888, 999
 AGE_BANDS = [("0–64", 0, 64), ("65–79", 65, 79), ("80+", 80, 200)]
 
-# The text files' layout, in one place: (field, how to write it). Check it against Socialstyrelsen's
-# current technical description before the first submission (docs/statistics.md).
+# The text files' layout, in one place: (field, column of text from the decision rows). Check it
+# against Socialstyrelsen's current technical description before the first submission
+# (docs/statistics.md).
+def _ymd(s: pd.Series) -> pd.Series:
+    return s.dt.strftime("%Y%m%d").fillna("").astype("str")
+
+
+def _scope(s: pd.Series) -> pd.Series:
+    values = s.astype("float64").tolist()  # one per decision, not per visit
+    return pd.Series(["" if x != x else f"{x:g}" for x in values], index=s.index, dtype="str")
+
+
 TEXT_LAYOUT = [
-    ("KOMMUN", lambda r, ctx: ctx["kommunkod"]),
-    ("PERIOD", lambda r, ctx: ctx["period"]),
-    ("PERSONNUMMER", lambda r, ctx: r[Col.PNR].replace("-", "")),
-    ("BESLUTSDATUM", lambda r, ctx: _ymd(r[Col.BESLUTSDATUM])),
-    ("VERKSTALLIGHETSDATUM", lambda r, ctx: _ymd(r[EXEC])),
-    ("SLUTDATUM", lambda r, ctx: _ymd(r[END])),
-    ("OMFATTNING", lambda r, ctx: "" if pd.isna(r[Col.OMFATTNING]) else f"{float(r[Col.OMFATTNING]):g}"),
+    ("KOMMUN", lambda d, ctx: pd.Series(ctx["kommunkod"], index=d.index, dtype="str")),
+    ("PERIOD", lambda d, ctx: pd.Series(ctx["period"], index=d.index, dtype="str")),
+    ("PERSONNUMMER", lambda d, ctx: d[Col.PNR].str.replace("-", "", regex=False)),
+    ("BESLUTSDATUM", lambda d, ctx: _ymd(d[Col.BESLUTSDATUM])),
+    ("VERKSTALLIGHETSDATUM", lambda d, ctx: _ymd(d[EXEC])),
+    ("SLUTDATUM", lambda d, ctx: _ymd(d[END])),
+    ("OMFATTNING", lambda d, ctx: _scope(d[Col.OMFATTNING])),
     # always filled, so no line ends with a semicolon
-    ("INSATS", lambda r, ctx: VARIABLE.get(r[Col.INSATS], "OVRIG")),
+    ("INSATS", lambda d, ctx: d[Col.INSATS].map(VARIABLE).fillna("OVRIG").astype("str")),
 ]
-
-
-def _ymd(v) -> str:
-    return "" if pd.isna(v) else f"{pd.Timestamp(v):%Y%m%d}"
 
 
 @dataclass
@@ -142,7 +148,10 @@ def summary_by_age(b1: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
 
 
 def to_text(rows: pd.DataFrame, kommunkod: str, period: str) -> str:
-    """Semicolon-separated lines in TEXT_LAYOUT order, no header, no trailing semicolon."""
+    """Semicolon-separated lines in TEXT_LAYOUT order, no header, no trailing semicolon, CRLF."""
+    if not len(rows):
+        return ""
     ctx = {"kommunkod": kommunkod, "period": period}
-    lines = [";".join(str(fn(r, ctx)) for _, fn in TEXT_LAYOUT) for r in rows.to_dict("records")]
-    return "".join(line + "\r\n" for line in lines)
+    fields = [fn(rows, ctx) for _, fn in TEXT_LAYOUT]
+    lines = fields[0].str.cat(fields[1:], sep=";")
+    return "\r\n".join(lines.tolist()) + "\r\n"
