@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 setup: $(STAMP)
 
@@ -24,8 +24,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check vos_cli tests
 
+fuzz: $(STAMP)
+	VOS_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/test_reliability.py
+
 bench: $(STAMP)
-	@echo "make bench: not yet implemented (see issue on performance)"
+	$(BIN)/python bench/run_bench.py $(SIZES)
 
 clean:
 	rm -rf $(VENV) vos-output .pytest_cache

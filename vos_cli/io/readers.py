@@ -178,7 +178,7 @@ def _read_csv_raw(path: Path) -> pd.DataFrame:
     if b"\x00" in data[:65536]:
         raise InputFileError("innehåller binära data och är ingen CSV-fil — exportera som CSV eller XLSX")
     encoding = detect_encoding(data)
-    first_line = data[:65536].decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0].strip("\r")
+    first_line = (data[:65536].decode(encoding, errors="replace").lstrip("\ufeff").splitlines() or [""])[0]
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise InputFileError("filen är tom — exportera igen")
     sep = detect_separator(first_line) if first_line.strip() else ";"
@@ -463,6 +463,9 @@ def read_export(name: str, path: Path, config: Config, ref_date: dt.date) -> Rea
         mapped = map_headers(raw, export, config)
     except InputFileError as exc:
         raise InputFileError(f"{path}: {exc}") from None
+    except (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError(f"{path}: kan inte tolkas som CSV ({str(exc)[:80]}) — kontrollera avgränsare, "
+                             "citattecken och radslut") from None
     except (OSError, UnicodeError) as exc:
         raise InputFileError(f"{path}: kan inte läsas ({exc.__class__.__name__}) — kontrollera filen och behörigheten") from None
     result = parse_export(mapped, export, path.name, ref_date)
