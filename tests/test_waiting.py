@@ -152,3 +152,13 @@ def test_a_decision_is_in_at_most_one_of_the_three_month_classes():
     w = classify(decisions, orders, as_of="2027-03-31")
     seen = ids(w.ej_verkstallda) + ids(w.for_sent) + ids(w.avslutade)
     assert len(seen) == len(set(seen))
+
+
+def test_every_waiting_decision_with_its_band():
+    decisions = [dec("B1", "2026-12-31"), dec("B2", "2026-09-30"), dec("B3", "2026-10-01"),
+                 dec("B4", "2026-06-30"), dec("B5", "2026-12-01", **{Col.AVSLUTSDATUM: "2027-01-10"})]
+    w = classify(decisions, [order("B3", reg="2027-01-05")], as_of="2026-12-31")
+    bands = w.vantande.set_index(Col.BESLUT_ID)[rule.VANTEBAND].to_dict()
+    assert bands == {"B1": "0–3 mån", "B2": "3–6 mån", "B3": "0–3 mån", "B4": "6+ mån", "B5": "0–3 mån"}
+    w = classify(decisions, [order("B3", reg="2027-01-05")], as_of="2027-01-10")
+    assert "B5" not in set(w.vantande[Col.BESLUT_ID]) and "B3" not in set(w.vantande[Col.BESLUT_ID])

@@ -30,6 +30,7 @@ from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.workbook import write_report
 from vos_cli.period import Period
 from vos_cli.personnummer import mask
+from vos_cli.reports import overview
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
 STEPS = [
@@ -204,6 +205,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     steps: list[StepResult] = []
     outputs: list[dict[str, Any]] = []
     rows_per_sheet: dict[str, dict[str, int]] = {}
+    reports = []
     try:
         work.mkdir(parents=True, mode=0o700)
         for name, module_name in STEPS:
@@ -213,6 +215,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             report, summary = module.build(inputs, period, config)
             t_rules = time.perf_counter() - t
             write_report(report, work)
+            reports.append(report)
             rows_per_sheet[report.filename] = report.rows_per_sheet
             written = [report.filename] + [a[0] for a in report.attachments]
             step = StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
@@ -220,7 +223,19 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
                               round(time.perf_counter() - t - t_rules, 3), peak_mb())
             steps.append(step)
             durations[name] = step.seconds
-        for path in sorted(work.iterdir()):
+        progress("översikt")
+        t = time.perf_counter()
+        frames, files = overview.frames_from_reports(reports)
+        ov, figures = overview.build(frames, files, period, output)
+        t_rules = time.perf_counter() - t
+        write_report(ov, work)
+        rows_per_sheet[ov.filename] = ov.rows_per_sheet
+        steps.insert(0, StepResult("översikt", [ov.filename], sum(len(s.df) for s in ov.sheets),
+                                   {"Nyckeltal": overview.figures_dict(figures)}, round(time.perf_counter() - t, 3),
+                                   round(t_rules, 3), round(time.perf_counter() - t - t_rules, 3), peak_mb()))
+        durations["översikt"] = steps[0].seconds
+        order = [ov.filename] + sorted(p.name for p in work.iterdir() if p.name != ov.filename)
+        for path in (work / name for name in order):
             entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_file(path)}
             if path.name in rows_per_sheet:
                 entry["rader_per_blad"] = rows_per_sheet[path.name]
@@ -236,7 +251,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             "outputs": outputs,
             "rader": {"lästa": sum(r.read for r in inputs.files()), "använda": sum(r.used for r in inputs.files()),
                       "avvisade": inputs.n_rejected},
-            "nyckeltal": key_figures(steps),
+            "nyckeltal": overview.figures_dict(figures),
             "konfiguration": config.summary(),
             "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
             "steg": {"läsning": {"sekunder": durations["läsning"], "minnestopp_mb": read_peak}}
@@ -257,12 +272,20 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     return RunResult(code, final, manifest, steps)
 
 
-def key_figures(steps: list[StepResult]) -> dict[str, Any]:
-    """The few numbers the overview's trend reads back from earlier months' manifests."""
-    figures: dict[str, Any] = {}
-    for step in steps:
-        for title, values in step.summary.items():
-            for k, v in values.items():
-                if isinstance(v, (int, float)):
-                    figures[f"{title}: {k}"] = v
-    return figures
+def update_manifest(month_dir: Path, rebuilt: Path, figures: dict[str, float]) -> None:
+    """After `vos overview` rebuilt the overview: its new SHA-256 and the key figures, atomically."""
+    path = month_dir / MANIFEST
+    if not path.exists():
+        return
+    m = json.loads(path.read_text(encoding="utf-8"))
+    for entry in m.get("outputs", []):
+        if entry.get("fil") == rebuilt.name:
+            entry["sha256"] = sha256_file(rebuilt)
+    m["nyckeltal"] = figures
+    tmp = month_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(mask(json.dumps(m, ensure_ascii=False, indent=2, default=str)) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

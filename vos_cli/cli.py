@@ -151,8 +151,17 @@ def _counts(title: str, counts: dict) -> None:
     table.add_column("")
     table.add_column(unit.rstrip(")") or "Antal", justify="right")
     for k, v in counts.items():
-        table.add_row(str(k), kr(v) if isinstance(v, float) else str(v))
+        table.add_row(str(k), show(k, v))
     say_table(table)
+
+
+def show(key: object, value: object) -> str:
+    """Amounts in Swedish form with öre; whole counts without decimals."""
+    if isinstance(value, float):
+        if str(key).endswith("(kr)") or not value.is_integer():
+            return kr(value)
+        return str(int(value))
+    return str(value)
 
 
 def kr(value: float) -> str:
@@ -306,12 +315,40 @@ def _run_summary(result) -> None:
         notes = []
         for values in step.summary.values():
             for k, v in list(values.items())[:2]:
-                notes.append(f"{k}: {kr(v) if isinstance(v, float) else v}")
+                notes.append(f"{k}: {show(k, v)}")
         table.add_row(step.name, str(step.rows), "; ".join(notes[:2]))
     say_table(table)
     rows = result.manifest["rader"]
     say(f"Indata: {rows['lästa']} rader lästa, {rows['använda']} använda, {rows['avvisade']} avvisade. "
         f"Manifest: {result.month_dir / 'manifest.json'}")
+
+
+@app.command()
+@handle_errors
+def overview(
+    output: OutputOpt = Path("vos-output"),
+    month: MonthOpt = None,
+    quiet: QuietOpt = False,
+) -> int:
+    """Bygg om månadsöversikten (oversikt_ÅÅÅÅ-MM.xlsx) ur månadsmapparna i --output.
+
+    Exempel: vos overview --output vos-output --month 2026-03
+    """
+    from vos_cli import batch
+    from vos_cli.reports import overview as report
+
+    period, _ = _prepare(month, None, None, quiet)
+    month_dir = output / period.label
+    if not month_dir.is_dir():
+        raise VosError(f"{month_dir}: månadsmappen finns inte — kör först vos run --month {period.label}")
+    with batch.Lock(output):
+        frames, files = report.frames_from_folder(month_dir)
+        ov, figures = report.build(frames, files, period, output)
+        path = write_report(ov, month_dir)
+        batch.update_manifest(month_dir, path, report.figures_dict(figures))
+    say(f"Skrev {path}")
+    _counts("Nyckeltal", report.figures_dict(figures))
+    return EXIT_OK
 
 
 def main() -> None:

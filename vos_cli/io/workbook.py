@@ -39,11 +39,25 @@ FMT_DEC1 = "0.0"
 
 
 @dataclass
+class Chart:
+    """A native Excel chart over columns of its sheet (stays live in Excel and LibreOffice)."""
+
+    kind: str  # "bar", "column" or "line"
+    title: str
+    categories: str  # the column naming each point
+    values: list[str]  # one series per column
+    anchor: str = "A1"  # top-left cell
+    stacked: bool = False
+    y_title: str = ""
+
+
+@dataclass
 class Sheet:
     name: str
     df: pd.DataFrame
     # column -> number format; dates, datetimes and "(kr)" columns are found by themselves
     formats: dict[str, str] = field(default_factory=dict)
+    charts: list[Chart] = field(default_factory=list)
 
 
 @dataclass
@@ -162,7 +176,29 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
                 write_string(r, c, v)  # never a formula, never altered
             else:
                 write_number(r, c, v)
+    for spec in sheet.charts:
+        _add_chart(wb, ws, sheet, spec)
     return len(df)
+
+
+def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart) -> None:
+    columns = [str(c) for c in sheet.df.columns]
+    last = max(len(sheet.df), 1)
+    chart = wb.add_chart({"type": spec.kind, **({"subtype": "stacked"} if spec.stacked else {})})
+    cat = columns.index(spec.categories)
+    for name in spec.values:
+        col = columns.index(name)
+        series = {"name": [ws.name, 0, col], "categories": [ws.name, 1, cat, last, cat],
+                  "values": [ws.name, 1, col, last, col]}
+        if spec.kind == "line":
+            series["marker"] = {"type": "circle"}
+        chart.add_series(series)
+    chart.set_title({"name": spec.title})
+    if spec.y_title:
+        (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)({"name": spec.y_title})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 640, "height": 320})
+    ws.insert_chart(spec.anchor, chart)
 
 
 def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets: list[Sheet]) -> int:

@@ -17,7 +17,8 @@ NEEDED = ("beslut", "bestallningar")
 OPTIONAL = ("besok",)
 SHEETS = [("Ej verkställda", "ej_verkstallda"), ("Verkställda för sent", "for_sent"),
           ("Avslutade utan verkställighet", "avslutade"), ("Avbrott", "avbrott"), ("Bevakning", "bevakning"),
-          ("Dubbla beslut", "dubbla"), ("IVO-rapport", "ivo"), ("Sammanställning", "sammanstallning")]
+          ("Dubbla beslut", "dubbla"), ("IVO-rapport", "ivo"), ("Sammanställning", "sammanstallning"),
+          ("Väntande beslut", "vantande")]
 
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:

@@ -39,6 +39,7 @@ class Waiting:
     dubbla: pd.DataFrame
     ivo: pd.DataFrame
     sammanstallning: pd.DataFrame
+    vantande: pd.DataFrame = None  # every granted decision not executed and not ended, any wait
 
 
 def default_lagrum(insats: pd.Series, beslutsdatum: pd.Series) -> pd.Series:
@@ -115,7 +116,21 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
     )
     w.ivo = ivo_report(w)
     w.sammanstallning = summary_table(w)
+    waiting_now = d[~executed_by_a & ~ended_by_a & (d[Col.BESLUTSDATUM] <= a)]
+    w.vantande = _frame(waiting_now, a, {VANTEBAND: waiting_band(waiting_now[Col.BESLUTSDATUM], a)})
     return w
+
+
+VANTEBAND = "Väntetid"
+BANDS = ("0–3 mån", "3–6 mån", "6+ mån")
+
+
+def waiting_band(decided: pd.Series, a: pd.Timestamp) -> pd.Series:
+    """0–3, 3–6 or 6+ calendar months since the decision (3 months exactly is still 0–3)."""
+    band = pd.Series(BANDS[0], index=decided.index, dtype="str")
+    band[a > decided + THREE_MONTHS] = BANDS[1]
+    band[a > decided + pd.DateOffset(months=6)] = BANDS[2]
+    return band
 
 
 def duplicates(d: pd.DataFrame, a: pd.Timestamp, q0: pd.Timestamp) -> pd.DataFrame:

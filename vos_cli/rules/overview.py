@@ -1,0 +1,118 @@
+"""The month at a glance: key figures, provider follow-up, waiting decisions and the trend —
+computed from the month's report sheets alone, so `vos overview` can rebuild it from the folder."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vos_cli.io.contract import Col
+from vos_cli.rules import execution
+from vos_cli.rules.waiting import BANDS, VANTEBAND
+
+NYCKELTAL, VARDE, RAPPORT, BLAD, MANAD = "Nyckeltal", "Värde", "Rapport", "Blad", "Månad"
+KALLA = "Källa"
+
+# prefix of each report file → the sheets the overview reads from it
+SOURCES = {
+    "avgiftsunderlag": ["Avgiftsunderlag"],
+    "verkstallighet": ["Verkställighet", "Bekräftelser"],
+    "ersattning": ["Per beställning", "Per utförare"],
+    "ej_verkstallda": ["Ej verkställda", "Bevakning", "Väntande beslut"],
+    "avslut": ["Avslut"],
+}
+
+# (key figure, report prefix, sheet, how: "rows" or a column to sum)
+FIGURES = [
+    ("Brukare med avgiftsunderlag", "avgiftsunderlag", "Avgiftsunderlag", "rows"),
+    ("Beställningar i månaden", "verkstallighet", "Verkställighet", "rows"),
+    ("Beviljad tid (tim/mån)", "ersattning", "Per beställning", Col.BEVILJAD_TID),
+    ("Ersatt tid (tim)", "ersattning", "Per utförare", Col.ERSATT_TID),
+    ("Ersättning till utförare (kr)", "ersattning", "Per utförare", Col.SUMMA),
+    ("Att fakturera (kr)", "avgiftsunderlag", "Avgiftsunderlag", Col.ATT_FAKTURERA),
+    ("Ej verkställda beslut", "ej_verkstallda", "Ej verkställda", "rows"),
+    ("Passerar tremånadersgränsen inom 30 dagar", "ej_verkstallda", "Bevakning", "rows"),
+]
+TREND_COUNTS = ["Brukare med avgiftsunderlag", "Beställningar i månaden", "Ej verkställda beslut",
+                "Passerar tremånadersgränsen inom 30 dagar"]
+TREND_MONEY = ["Ersättning till utförare (kr)", "Att fakturera (kr)"]
+
+Frames = dict[tuple[str, str], pd.DataFrame]
+
+
+def _frame(frames: Frames, prefix: str, sheet: str) -> pd.DataFrame:
+    return frames.get((prefix, sheet), pd.DataFrame())
+
+
+def key_figures(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for name, prefix, sheet, how in FIGURES:
+        df = _frame(frames, prefix, sheet)
+        if how == "rows":
+            value = float(len(df))
+        else:
+            value = round(float(pd.to_numeric(df[how], errors="coerce").sum()) if how in df else 0.0, 2)
+        rows.append([name, value, files.get(prefix, ""), sheet])
+    return pd.DataFrame(rows, columns=[NYCKELTAL, VARDE, RAPPORT, BLAD])
+
+
+def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
+    """Uppföljning av utförare: acknowledgement in time, execution dates, unplanned absence, pay."""
+    acks = _frame(frames, "verkstallighet", "Bekräftelser")
+    ex = _frame(frames, "verkstallighet", "Verkställighet")
+    ends = _frame(frames, "avslut", "Avslut")
+    pay = _frame(frames, "ersattning", "Per utförare")
+    names = sorted(set().union(*(set(df[Col.UTFORARE]) for df in (acks, ex, ends, pay) if Col.UTFORARE in df)))
+    out = pd.DataFrame(index=pd.Index(names, name=Col.UTFORARE))
+
+    def count(df: pd.DataFrame, col: str, value: str) -> pd.Series:
+        if not len(df):
+            return pd.Series(0, index=out.index)
+        return (df[col] == value).groupby(df[Col.UTFORARE]).sum().reindex(out.index).fillna(0).astype("int64")
+
+    sent = acks.groupby(Col.UTFORARE).size().reindex(out.index).fillna(0).astype("int64") if len(acks) else \
+        pd.Series(0, index=out.index)
+    in_time = count(acks, Col.STATUS, execution.ACK_I_TID)
+    out["Beställningar skickade"] = sent
+    out["Bekräftade i tid"] = in_time
+    out["Andel i tid (%)"] = (100 * in_time / sent.where(sent > 0)).round(1).astype("Float64")
+    out["Verkställighetsdatum för tidigt"] = count(ex, Col.STATUS, execution.FOR_TIDIGT)
+    out["Verkställighetsdatum för sent"] = count(ex, Col.STATUS, execution.FOR_SENT)
+    absent = pd.to_numeric(ends[Col.OPLANERAD_DAGAR], errors="coerce").groupby(ends[Col.UTFORARE]).sum() \
+        if len(ends) else pd.Series(dtype="float64")
+    out["Oplanerad frånvaro (dagar)"] = absent.reindex(out.index).fillna(0).astype("int64")
+    p = pay.set_index(Col.UTFORARE) if len(pay) else pd.DataFrame(columns=[Col.ERSATT_TID, Col.SUMMA])
+    out[Col.ERSATT_TID] = pd.to_numeric(p[Col.ERSATT_TID], errors="coerce").reindex(out.index).fillna(0).to_numpy()
+    out["Ersättning (kr)"] = pd.to_numeric(p[Col.SUMMA], errors="coerce").reindex(out.index).fillna(0).to_numpy()
+    out[KALLA] = (f"{files.get('verkstallighet', '')}: Bekräftelser, Verkställighet · {files.get('avslut', '')}: "
+                  f"Avslut · {files.get('ersattning', '')}: Per utförare")
+    return out.reset_index()
+
+
+def waiting(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
+    """Decisions waiting as of the report date, per insats and waiting time."""
+    w = _frame(frames, "ej_verkstallda", "Väntande beslut")
+    if not len(w):
+        table = pd.DataFrame(columns=[Col.INSATS, *BANDS, "Totalt"])
+    else:
+        table = pd.crosstab(w[Col.INSATS], w[VANTEBAND]).reindex(columns=list(BANDS), fill_value=0)
+        table["Totalt"] = table.sum(axis=1)
+        table = table.reset_index()
+        table.columns.name = None
+    for band in (*BANDS, "Totalt"):
+        table[band] = table[band].astype("int64")
+    table[KALLA] = f"{files.get('ej_verkstallda', '')}: Väntande beslut"
+    return table
+
+
+def trend(current_month: str, current: pd.DataFrame, earlier: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """Key figures for the last 12 months: earlier months from their manifests, this month computed.
+    Months with no manifest are simply absent."""
+    first = (pd.Period(current_month, "M") - 11).strftime("%Y-%m")
+    rows = {m: figs for m, figs in earlier.items() if first <= m < current_month}
+    rows[current_month] = dict(zip(current[NYCKELTAL], current[VARDE]))
+    names = [f[0] for f in FIGURES]
+    out = pd.DataFrame([[m] + [rows[m].get(n) for n in names] for m in sorted(rows)], columns=[MANAD] + names)
+    for n in names:
+        out[n] = pd.to_numeric(out[n], errors="coerce").astype("Float64")
+    out[KALLA] = "manifest.json i respektive månadsmapp"
+    return out
