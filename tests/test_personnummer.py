@@ -66,3 +66,21 @@ def test_sex_from_ninth_digit():
 def test_mask_hides_last_four_digits_in_any_text():
     assert p.mask("fel i 19450312-1234 och 194503121234, 450312+1234") == \
         "fel i 19450312-XXXX och 19450312-XXXX, 450312+XXXX"
+
+
+def test_mask_leaves_amounts_and_other_numbers_alone():
+    assert p.mask("Totalt 2929212345.0 kr") == "Totalt 2929212345.0 kr"
+    assert p.mask("summa 1202151234,50") == "summa 1202151234,50"
+    assert p.mask("id 99999999999999") == "id 99999999999999"
+    assert p.mask("sha 3a4512121212ff") == "sha 3a4512121212ff"
+    assert p.mask("B010000106") == "B010000106"
+    assert p.mask("(19121212-1212)") == "(19121212-XXXX)"
+    assert p.mask("samordning 19500767-1234") == "samordning 19500767-XXXX"
+
+
+def test_mask_strings_keeps_json_numbers():
+    import json
+    data = {"totalt": 2929212345.0, "fel": "rad 3: 19121212-1212", "lista": ["121212-1212", 7]}
+    out = p.mask_strings(data)
+    assert out == {"totalt": 2929212345.0, "fel": "rad 3: 19121212-XXXX", "lista": ["121212-XXXX", 7]}
+    json.loads(json.dumps(out))

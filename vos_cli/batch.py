@@ -29,7 +29,7 @@ from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, Lo
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.workbook import write_report
 from vos_cli.period import Period
-from vos_cli.personnummer import mask
+from vos_cli.personnummer import mask_strings
 from vos_cli.reports import overview
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
@@ -143,7 +143,7 @@ def swap_into_place(new: Path, final: Path) -> None:
 
 def _log(output: Path, entry: dict[str, Any]) -> None:
     try:
-        line = mask(json.dumps(entry, ensure_ascii=False, default=str))
+        line = json.dumps(mask_strings(entry), ensure_ascii=False, default=str)
         fd = os.open(output / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(line + "\n")
@@ -259,10 +259,10 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
                         "rader": s.rows} for s in steps},
             "exit": code,
         }
-        text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
+        text = json.dumps(mask_strings(manifest), ensure_ascii=False, indent=2, default=str)
         fd = os.open(work / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(mask(text) + "\n")
+            f.write(text + "\n")
             f.flush()
             os.fsync(f.fileno())
         swap_into_place(work, final)
@@ -285,7 +285,7 @@ def update_manifest(month_dir: Path, rebuilt: Path, figures: dict[str, float]) -
     tmp = month_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(mask(json.dumps(m, ensure_ascii=False, indent=2, default=str)) + "\n")
+        f.write(json.dumps(mask_strings(m), ensure_ascii=False, indent=2, default=str) + "\n")
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

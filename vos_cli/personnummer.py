@@ -12,7 +12,11 @@ import numpy as np
 import pandas as pd
 
 _PATTERN = r"^(?P<cc>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<last>\d{4})$"
-_MASK_RE = re.compile(r"\b(\d{6}|\d{8})([-+]?)(\d{4})\b")
+# a plausible (YY)YYMMDD (day + 60 for samordningsnummer), then 4 digits; never inside a longer
+# number or an amount with decimals
+_MASK_RE = re.compile(
+    r"(?<![\w.,])((?:\d{2})?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01]))([-+]?)(\d{4})(?!\w|[.,]\d)"
+)
 
 REASON_FORMAT = "ogiltigt personnummer (format)"
 REASON_DATE = "ogiltigt personnummer (datum)"
@@ -118,6 +122,17 @@ def birth_date(pnr: pd.Series) -> pd.Series:
 def mask(text: object) -> str:
     """Hide the last four digits of every personnummer-like number in a text: `19450312-XXXX`."""
     return _MASK_RE.sub(lambda m: f"{m.group(1)}{m.group(2) or '-'}XXXX", str(text))
+
+
+def mask_strings(obj: object) -> object:
+    """Mask the texts inside a JSON-like structure; numbers stay numbers."""
+    if isinstance(obj, str):
+        return mask(obj)
+    if isinstance(obj, dict):
+        return {mask(k): mask_strings(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [mask_strings(v) for v in obj]
+    return obj
 
 
 def check_digit(nine: str) -> str:
