@@ -18,7 +18,7 @@ UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 EXPECTED = {"datakvalitet_2026-03.xlsx", "verkstallighet_2026-03.xlsx", "avslut_2026-03.xlsx",
             "ersattning_2026-03.xlsx", "avgiftsunderlag_2026-03.xlsx", "ej_verkstallda_2026-03-31.xlsx",
             "statistik_2026-03.xlsx", "statistik_2026-03_bilaga1.txt", "statistik_2026-03_bilaga2.txt",
-            "dagverksamhet_2026-03.xlsx",
+            "dagverksamhet_2026-03.xlsx", "oversikt_2026-03.xlsx",
             "manifest.json"}
 
 
