@@ -161,3 +161,25 @@ def test_an_absent_optional_column_takes_its_default(write_csv):
     path = write_csv("beslut", ["Beslut-ID", "Personnummer", "Insats", "Beslutsdatum", "Fr.o.m."],
                      [["1", P1, "Hemtjänst", "2026-01-05", "2026-01-10"]])
     assert read_export("beslut", path, Config(), REF).df[Col.UTFALL].tolist() == ["Bifall"]
+
+
+def test_fast_pyarrow_path_and_careful_path_read_the_same(tmp_path):
+    from vos_cli.io import readers
+    rows = [[P1, "Hemtjänst Söder", "2026-03-02", "30", "Hemtjänst"], [P2, '"Norr; Öst"', "20260303", "1 200", ""],
+            [P1, "=1+1", "2026-03-04", "15", "dagverksamhet"], ["0012", "x", "2026-02-30", "-1", ""]]
+    text = "Personnummer;Utförare;Datum;Minuter;Insats\n" + "\n".join(";".join(r) for r in rows) + "\n"
+    fast = tmp_path / "fast" / "besok.csv"
+    careful = tmp_path / "careful" / "besok.csv"
+    fast.parent.mkdir()
+    careful.parent.mkdir()
+    for enc in ("utf-8", "cp1252"):
+        fast.write_bytes(text.encode(enc))
+        careful.write_bytes(text.replace("\n", "\n\n", 1).encode(enc))  # a blank line forces the careful path
+        data = fast.read_bytes()
+        assert readers._read_csv_arrow(data, enc, ";", HEADER) is not None
+        assert readers._read_csv_arrow(careful.read_bytes(), enc, ";", HEADER) is None
+        a, b = visits(fast), visits(careful)
+        pd.testing.assert_frame_equal(a.df.drop(columns="_rad"), b.df.drop(columns="_rad"))
+        assert a.rejected[["Kolumn", "Värde", "Orsak"]].values.tolist() == \
+            b.rejected[["Kolumn", "Värde", "Orsak"]].values.tolist()
+        assert a.df["Utförare"].tolist()[1] == "Norr; Öst"

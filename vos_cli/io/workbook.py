@@ -261,6 +261,10 @@ def write_report(report: Report, output_dir: Path) -> Path:
     except OSError as exc:
         raise OutputError(f"{output_dir}: kan inte skapa mappen ({exc.strerror}) — välj en annan --output") from None
     sheets = [part for s in report.all_sheets() for part in _split(s)]
+    split = [s.name for s in report.all_sheets() if len(s.df) > EXCEL_MAX_ROWS - 1]
+    if split:
+        report.about.notes.append(
+            f"Bladet {', '.join(split)} har fler rader än Excel rymmer och är delat i flera blad: Namn, Namn (2), …")
     for name, text, encoding in report.attachments:
         write_text_atomic(output_dir / name, text, encoding)
     path = output_dir / report.filename
