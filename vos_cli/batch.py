@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import importlib
 import json
 import os
@@ -27,6 +26,7 @@ from vos_cli import __version__
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
 from vos_cli.io.inputs import Inputs, load_inputs
+from vos_cli.io.readers import sha256_of
 from vos_cli.io.workbook import write_report
 from vos_cli.period import Period
 from vos_cli.personnummer import mask_strings
@@ -71,14 +71,6 @@ class RunResult:
     month_dir: Path
     manifest: dict[str, Any]
     steps: list[StepResult]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class Lock:
@@ -236,7 +228,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         durations["översikt"] = steps[0].seconds
         order = [ov.filename] + sorted(p.name for p in work.iterdir() if p.name != ov.filename)
         for path in (work / name for name in order):
-            entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_file(path)}
+            entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_of(path)}
             if path.name in rows_per_sheet:
                 entry["rader_per_blad"] = rows_per_sheet[path.name]
             outputs.append(entry)
@@ -280,7 +272,7 @@ def update_manifest(month_dir: Path, rebuilt: Path, figures: dict[str, float]) -
     m = json.loads(path.read_text(encoding="utf-8"))
     for entry in m.get("outputs", []):
         if entry.get("fil") == rebuilt.name:
-            entry["sha256"] = sha256_file(rebuilt)
+            entry["sha256"] = sha256_of(rebuilt)
     m["nyckeltal"] = figures
     tmp = month_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
