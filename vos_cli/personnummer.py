@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from vos_cli.io.contract import Kon
+
 _PATTERN = r"^(?P<cc>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<last>\d{4})$"
 # a plausible (YY)YYMMDD (day + 60 for samordningsnummer), then 4 digits; never inside a longer
 # number or an amount with decimals
@@ -98,7 +100,7 @@ def _parse_unique(s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series
 def sex(pnr: pd.Series) -> pd.Series:
     """`Man` for an odd ninth digit of the 10-digit form, else `Kvinna` (from a normalised number)."""
     digit = pd.to_numeric(pnr.str[-2], errors="coerce")
-    return pd.Series(np.where(digit % 2 == 1, "Man", "Kvinna"), index=pnr.index, dtype="str").where(
+    return pd.Series(np.where(digit % 2 == 1, Kon.MAN, Kon.KVINNA), index=pnr.index, dtype="str").where(
         digit.notna(), pd.NA
     )
 
@@ -147,6 +149,6 @@ def check_digit(nine: str) -> str:
 def make(birth: dt.date, serial: int, sex_: str, samordning: bool = False) -> str:
     """A valid normalised number, for sample data and tests. serial 0-99, sex_ 'Man' or 'Kvinna'."""
     day = birth.day + (60 if samordning else 0)
-    third = (serial * 2 + (1 if sex_ == "Man" else 0)) % 10
+    third = (serial * 2 + (1 if sex_ == Kon.MAN else 0)) % 10
     body = f"{birth:%y%m}{day:02d}{serial % 100:02d}{third}"
     return f"{birth.year:04d}{birth:%m}{day:02d}-{body[6:]}{check_digit(body)}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vos_cli.io.contract import EXPORTS, Col, FranvaroTyp, Insats, MalTyp, Utfall
+from vos_cli.io.contract import EXPORTS, Col, FranvaroTyp, Insats, Kon, MalTyp, Utfall
 from vos_cli.period import month_bounds
 from vos_cli.rules import calendar
 
@@ -48,7 +48,7 @@ def _pnr(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     _, first = np.unique(pnr, return_index=True)
     keep = np.zeros(n, dtype=bool)
     keep[first] = True
-    return pnr[keep], np.where(male, "Man", "Kvinna")[keep]
+    return pnr[keep], np.where(male, Kon.MAN, Kon.KVINNA)[keep]
 
 
 def _days(rng: np.random.Generator, lo: int, hi: int, n: int) -> np.ndarray:

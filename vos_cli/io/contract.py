@@ -109,6 +109,59 @@ class Col:
     DUBBLETT_MED = "Överlappar beslut"
     VANTETID = "Väntetid (dagar)"
 
+    # counts by sex and waiting times (Sammanställning of several reports)
+    MAN = "Män"
+    KVINNOR = "Kvinnor"
+    TOTALT = "Totalt"
+    MEDIAN = "Medianväntetid (dagar)"
+    LANGSTA = "Längsta väntetid (dagar)"
+
+    # day activity and the overview
+    KAPACITET = "Kapacitet (dagar/vecka)"
+    BELAGDA = "Belagda dagar/vecka"
+    LEDIGA_DAGAR = "Lediga dagar/vecka"
+    ANDEL_I_TID = "Andel i tid (%)"
+
+
+class Blad:
+    """Sheet names of the reports (data-contract.md)."""
+
+    VERKSTALLIGHET = "Verkställighet"
+    BEKRAFTELSER = "Bekräftelser"
+    AVSLUT = "Avslut"
+    OPLANERAD = "Oplanerad frånvaro"
+    PER_BESTALLNING = "Per beställning"
+    MATLADOR = "Matlådor"
+    PER_UTFORARE = "Per utförare"
+    AVGIFTSUNDERLAG = "Avgiftsunderlag"
+    NYA = "Nya"
+    AVSLUTADE = "Avslutade"
+    EJ_VERKSTALLDA = "Ej verkställda"
+    FOR_SENT = "Verkställda för sent"
+    AVSLUTADE_UTAN = "Avslutade utan verkställighet"
+    AVBROTT = "Avbrott"
+    BEVAKNING = "Bevakning"
+    DUBBLA = "Dubbla beslut"
+    IVO = "IVO-rapport"
+    SAMMANSTALLNING = "Sammanställning"
+    VANTANDE = "Väntande beslut"
+    BILAGA1 = "Bilaga 1"
+    BILAGA2 = "Bilaga 2"
+    PER_PERSON = "Per person"
+    DELTAGARLISTA = "Deltagarlista"
+    KO = "Kö"
+    ERBJUDANDEN = "Erbjudanden"
+    SAMMANFATTNING = "Sammanfattning"
+    MALTIDER = "Måltider"
+    NYCKELTAL = "Nyckeltal"
+    UTFORARE = "Utförare"
+    TREND = "Trend"
+
+
+class Kon:
+    MAN = "Man"
+    KVINNA = "Kvinna"
+
 
 # Rows of the IVO/Kommunfullmäktige/statistics tables use these too.
 SHEET_ABOUT = "Om rapporten"

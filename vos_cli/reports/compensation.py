@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vos_cli.config import Config
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -15,9 +15,9 @@ from vos_cli.rules.endings import adjusted_end_for
 
 NEEDED = ("bestallningar",)
 OPTIONAL = ("besok", "franvaro", "maltider")
-SHEET_ORDERS = "Per beställning"
-SHEET_BOXES = "Matlådor"
-SHEET_PROVIDERS = "Per utförare"
+SHEET_ORDERS = Blad.PER_BESTALLNING
+SHEET_BOXES = Blad.MATLADOR
+SHEET_PROVIDERS = Blad.PER_UTFORARE
 
 
 def compute(inputs: Inputs, period: Period, config: Config):
@@ -49,6 +49,6 @@ def build(inputs: Inputs, period: Period, config: Config):
         inputs.rejected,
     )
     total = round(float(providers[Col.SUMMA].sum()), 2)
-    summary = {"Per utförare (kr)": {"Totalt": total}
+    summary = {"Per utförare (kr)": {Col.TOTALT: total}
                | dict(zip(providers[Col.UTFORARE], providers[Col.SUMMA].astype(float)))}
     return report, summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vos_cli.config import Config
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -29,8 +30,8 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Prioritering": "1 nya brukare (äldsta beslut först), 2 utökning av dagar (äldsta först)",
             "Kapacitet": f"platser per dag × öppna vardagar veckan {da.week[0]:%Y-%m-%d}–{da.week[1]:%Y-%m-%d}",
         }, notes),
-        [Sheet("Deltagarlista", da.units), Sheet("Kö", da.queue), Sheet("Erbjudanden", da.offers),
-         Sheet("Sammanfattning", da.summary), Sheet("Måltider", da.meals)],
+        [Sheet(Blad.DELTAGARLISTA, da.units), Sheet(Blad.KO, da.queue), Sheet(Blad.ERBJUDANDEN, da.offers),
+         Sheet(Blad.SAMMANFATTNING, da.summary), Sheet(Blad.MALTIDER, da.meals)],
         inputs.rejected,
     )
-    return report, {"Dagverksamhet": dict(zip(da.summary["Uppgift"], da.summary["Antal"]))}
+    return report, {"Dagverksamhet": dict(zip(da.summary[rule.UPPGIFT], da.summary[Col.ANTAL]))}

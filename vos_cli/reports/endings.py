@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vos_cli.config import Config
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -12,8 +12,8 @@ from vos_cli.rules import endings as rule
 
 NEEDED = ("bestallningar",)
 OPTIONAL = ("besok",)
-SHEET_END = "Avslut"
-SHEET_ABSENCE = "Oplanerad frånvaro"
+SHEET_END = Blad.AVSLUT
+SHEET_ABSENCE = Blad.OPLANERAD
 
 
 def compute(inputs: Inputs, config: Config):
@@ -35,7 +35,7 @@ def build(inputs: Inputs, period: Period, config: Config):
         inputs.rejected,
     )
     lead = ends[Col.FRAMFORHALLNING]
-    summary = {"Avslut": {
+    summary = {SHEET_END: {
         "Avslut i månaden": len(ends),
         "Framförhållning mer än fem dagar": int((lead > int(config.rules["end_rule_days"])).sum()),
         "Justerade till meddelat + 5": int((ends[Col.JUSTERAT_SLUT] != ends[Col.BEHOV_UPPHOR]).sum()),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vos_cli.config import Config
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import FMT_DEC1, Report, Sheet
 from vos_cli.period import Period
@@ -14,8 +14,8 @@ from vos_cli.rules import execution as rule
 
 NEEDED = ("bestallningar", "besok")
 OPTIONAL: tuple[str, ...] = ()
-SHEET_EXEC = "Verkställighet"
-SHEET_ACK = "Bekräftelser"
+SHEET_EXEC = Blad.VERKSTALLIGHET
+SHEET_ACK = Blad.BEKRAFTELSER
 
 
 def compute(inputs: Inputs, period: Period):
@@ -45,8 +45,8 @@ def build(inputs: Inputs, period: Period, config: Config):
         inputs.rejected,
     )
     summary = {
-        "Verkställighet": rows[Col.STATUS].value_counts().reindex(rule.STATUSES, fill_value=0).to_dict(),
-        "Bekräftelser": acks[Col.STATUS].value_counts().reindex(
+        SHEET_EXEC: rows[Col.STATUS].value_counts().reindex(rule.STATUSES, fill_value=0).to_dict(),
+        SHEET_ACK: acks[Col.STATUS].value_counts().reindex(
             [rule.ACK_I_TID, rule.ACK_SEN, rule.ACK_PASSERAD, rule.ACK_INOM], fill_value=0).to_dict(),
     }
     return report, summary

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vos_cli.config import Config
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -45,16 +45,16 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Måltid (kr)": t.maltid, "Matlåda (kr)": t.matlada,
             "Avgiftsutrymme": "från exporten" if inputs.has("avgiftsutrymme") else "saknas — maxtaxan gäller alla",
         }),
-        [Sheet("Avgiftsunderlag", fees.basis), Sheet("Nya", fees.new), Sheet("Avslutade", fees.ended)],
+        [Sheet(Blad.AVGIFTSUNDERLAG, fees.basis), Sheet(Blad.NYA, fees.new), Sheet(Blad.AVSLUTADE, fees.ended)],
         inputs.rejected,
     )
     b = fees.basis
-    summary = {"Avgiftsunderlag": {
+    summary = {Blad.AVGIFTSUNDERLAG: {
         "Brukare": len(b),
-        "Att fakturera (kr)": round(float(b[Col.ATT_FAKTURERA].sum()), 2),
+        Col.ATT_FAKTURERA: round(float(b[Col.ATT_FAKTURERA].sum()), 2),
         "Begränsade av maxtaxan": int((b[Col.TAK_ORSAK] == rule.CAP_MAXTAXA).sum()),
         "Begränsade av avgiftsutrymmet": int((b[Col.TAK_ORSAK] == rule.CAP_UTRYMME).sum()),
-        "Nya i månaden": len(fees.new["Personnummer"].unique()),
-        "Avslutade i månaden": len(fees.ended["Personnummer"].unique()),
+        "Nya i månaden": len(fees.new[Col.PNR].unique()),
+        "Avslutade i månaden": len(fees.ended[Col.PNR].unique()),
     }}
     return report, summary

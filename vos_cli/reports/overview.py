@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.workbook import About, Chart, Report, Sheet
 from vos_cli.period import Period
 from vos_cli.rules import overview as rule
@@ -77,16 +78,16 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
     trend = rule.trend(period.label, figures, earlier_figures(output, period.label))
     n_trend = len(trend)
     sheets = [
-        Sheet("Nyckeltal", figures),
-        Sheet("Utförare", prov, charts=[
-            Chart("bar", "Andel beställningar bekräftade i tid (%)", "Utförare", ["Andel i tid (%)"], "M2"),
-            Chart("bar", "Ersättning per utförare (kr)", "Utförare", ["Ersättning (kr)"], "M19"),
+        Sheet(Blad.NYCKELTAL, figures),
+        Sheet(Blad.UTFORARE, prov, charts=[
+            Chart("bar", "Andel beställningar bekräftade i tid (%)", Col.UTFORARE, [Col.ANDEL_I_TID], "M2"),
+            Chart("bar", "Ersättning per utförare (kr)", Col.UTFORARE, [Col.ERSATTNING], "M19"),
         ]),
-        Sheet("Väntande beslut", wait, charts=[
-            Chart("column", "Väntande beslut per insats och väntetid", "Insats", list(BANDS), "H2", stacked=True,
+        Sheet(Blad.VANTANDE, wait, charts=[
+            Chart("column", "Väntande beslut per insats och väntetid", Col.INSATS, list(BANDS), "H2", stacked=True,
                   y_title="Beslut"),
         ]),
-        Sheet("Trend", trend, charts=[
+        Sheet(Blad.TREND, trend, charts=[
             Chart("line", "Antal per månad", rule.MANAD, rule.TREND_COUNTS, "K2"),
             Chart("line", "Kronor per månad", rule.MANAD, rule.TREND_MONEY, "K19"),
         ]),

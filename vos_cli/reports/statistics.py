@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vos_cli.config import Config
+from vos_cli.io.contract import Blad
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -40,8 +41,8 @@ def build(inputs: Inputs, period: Period, config: Config):
                          + ";".join(f for f, _ in rule.TEXT_LAYOUT) + ")",
             "Kommunkod": kommun,
         }, ["Fältordningen i textfilerna ska stämmas av mot Socialstyrelsens gällande tekniska beskrivning."]),
-        [Sheet("Bilaga 1", st.bilaga1), Sheet("Bilaga 2", st.bilaga2), Sheet("Per person", st.per_person),
-         Sheet("Sammanställning", st.summary)],
+        [Sheet(Blad.BILAGA1, st.bilaga1), Sheet(Blad.BILAGA2, st.bilaga2), Sheet(Blad.PER_PERSON, st.per_person),
+         Sheet(Blad.SAMMANSTALLNING, st.summary)],
         inputs.rejected,
         [(f"{base}_bilaga1.txt", rule.to_text(st.bilaga1, kommun, period_code), enc),
          (f"{base}_bilaga2.txt", rule.to_text(st.bilaga2, kommun, period_code), enc)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vos_cli.config import Config
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -15,10 +15,10 @@ from vos_cli.rules import waiting as rule
 
 NEEDED = ("beslut", "bestallningar")
 OPTIONAL = ("besok",)
-SHEETS = [("Ej verkställda", "ej_verkstallda"), ("Verkställda för sent", "for_sent"),
-          ("Avslutade utan verkställighet", "avslutade"), ("Avbrott", "avbrott"), ("Bevakning", "bevakning"),
-          ("Dubbla beslut", "dubbla"), ("IVO-rapport", "ivo"), ("Sammanställning", "sammanstallning"),
-          ("Väntande beslut", "vantande")]
+SHEETS = [(Blad.EJ_VERKSTALLDA, "ej_verkstallda"), (Blad.FOR_SENT, "for_sent"),
+          (Blad.AVSLUTADE_UTAN, "avslutade"), (Blad.AVBROTT, "avbrott"), (Blad.BEVAKNING, "bevakning"),
+          (Blad.DUBBLA, "dubbla"), (Blad.IVO, "ivo"), (Blad.SAMMANSTALLNING, "sammanstallning"),
+          (Blad.VANTANDE, "vantande")]
 
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
@@ -45,10 +45,11 @@ def build(inputs: Inputs, period: Period, config: Config):
         inputs.rejected,
     )
     counts = {name: len(getattr(w, attr)) for name, attr in SHEETS[:6]}
-    summary = {"Ej verkställda beslut": counts}
+    title = "Tremånadersuppföljning"
+    summary = {title: counts}
     if len(w.ej_verkstallda):
         oldest = w.ej_verkstallda.sort_values(Col.BESLUTSDATUM).iloc[0]
-        summary["Ej verkställda beslut"][
+        summary[title][
             f"Äldsta: {oldest[Col.PNR]} {oldest[Col.INSATS]}, beslut {oldest[Col.BESLUTSDATUM]:%Y-%m-%d}"
         ] = f"{oldest[Col.DAGAR_SEDAN_BESLUT]} dagar"
     return report, summary

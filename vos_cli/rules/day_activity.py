@@ -20,14 +20,17 @@ DAGAR_PER_VECKA = "Dagar per vecka"
 NUVARANDE = "Nuvarande dagar per vecka"
 BEVAKNING = "Tremånadersgräns"
 ONSKAD = "Önskad enhet"
+UPPGIFT = "Uppgift"
 ERBJUDEN = "Erbjuden enhet"
 BESOKARE = "Besökare"
 I_KO = "I kö"
 LEDIGA_PLATSER = "Lediga platser"
 QUEUE_COLUMNS = [PRIORITET, Col.BESLUT_ID, Col.PNR, Col.ENHET, Col.BESLUTSDATUM, DAGAR_I_KO, Col.TYP,
                  DAGAR_PER_VECKA, NUVARANDE, Col.TREMANADERSDATUM, BEVAKNING]
-UNIT_COLUMNS = [Col.ENHET, BESOKARE, I_KO, LEDIGA_PLATSER, Col.PLATSER, "Öppna dagar (vecka)",
-                "Kapacitet (dagar/vecka)", "Belagda dagar/vecka", "Lediga dagar/vecka", "Besöksdagar i månaden"]
+OPEN_DAYS = "Öppna dagar (vecka)"
+ATTENDANCE_DAYS = "Besöksdagar i månaden"
+UNIT_COLUMNS = [Col.ENHET, BESOKARE, I_KO, LEDIGA_PLATSER, Col.PLATSER, OPEN_DAYS, Col.KAPACITET, Col.BELAGDA,
+                Col.LEDIGA_DAGAR, ATTENDANCE_DAYS]
 OFFER_COLUMNS = [PRIORITET, Col.BESLUT_ID, Col.PNR, Col.TYP, ONSKAD, ERBJUDEN, DAGAR_PER_VECKA, Col.KOMMENTAR]
 
 
@@ -91,16 +94,16 @@ def units(enheter: pd.DataFrame, running: pd.DataFrame, visits: pd.DataFrame, q:
     u = pd.DataFrame(index=pd.Index(names, name=Col.ENHET))
     att = visits[(visits[Col.INSATS] == Insats.DAGVERKSAMHET) & visits[Col.DATUM].between(first, last)]
     u[BESOKARE] = att.groupby(Col.UTFORARE)[Col.PNR].nunique().reindex(u.index).fillna(0).astype("int64")
-    u["Besöksdagar i månaden"] = att.drop_duplicates([Col.PNR, Col.UTFORARE, Col.DATUM]).groupby(
+    u[ATTENDANCE_DAYS] = att.drop_duplicates([Col.PNR, Col.UTFORARE, Col.DATUM]).groupby(
         Col.UTFORARE).size().reindex(u.index).fillna(0).astype("int64")
     u[I_KO] = q.groupby(Col.ENHET).size().reindex(u.index).fillna(0).astype("int64")
     u[Col.PLATSER] = enheter.set_index(Col.ENHET)[Col.PLATSER].reindex(u.index).astype("Int64")
-    u["Öppna dagar (vecka)"] = open_days
-    u["Kapacitet (dagar/vecka)"] = (u[Col.PLATSER] * open_days).astype("Int64")
+    u[OPEN_DAYS] = open_days
+    u[Col.KAPACITET] = (u[Col.PLATSER] * open_days).astype("Int64")
     taken = running.groupby(Col.UTFORARE)[Col.OMFATTNING].sum().astype("float64")
-    u["Belagda dagar/vecka"] = taken.reindex(u.index).fillna(0).to_numpy()
-    free = (u["Kapacitet (dagar/vecka)"].astype("Float64") - u["Belagda dagar/vecka"]).clip(lower=0)
-    u["Lediga dagar/vecka"] = free
+    u[Col.BELAGDA] = taken.reindex(u.index).fillna(0).to_numpy()
+    free = (u[Col.KAPACITET].astype("Float64") - u[Col.BELAGDA]).clip(lower=0)
+    u[Col.LEDIGA_DAGAR] = free
     u[LEDIGA_PLATSER] = (np.floor(free / open_days) if open_days else free * 0).astype("Int64")
     return u.reset_index()[UNIT_COLUMNS]
 
@@ -109,13 +112,13 @@ def offers(q: pd.DataFrame, u: pd.DataFrame) -> pd.DataFrame:
     """Walk the queue in priority order; offer the wished unit when it has room, else the unit with
     the most free days that has room; never exceed a unit's free days. (A loop over the queue,
     which is short and whose allocation is sequential by nature.)"""
-    free = dict(zip(u[Col.ENHET], u["Lediga dagar/vecka"].fillna(0).astype(float)))
+    free = dict(zip(u[Col.ENHET], u[Col.LEDIGA_DAGAR].fillna(0).astype(float)))
     rows = []
     for r in q.to_dict("records"):
         need = float(r[DAGAR_PER_VECKA]) if pd.notna(r[DAGAR_PER_VECKA]) else 1.0
         wished = r[Col.ENHET]
         if wished in free and free[wished] >= need:
-            unit, note = wished, "Önskad enhet"
+            unit, note = wished, ONSKAD
         else:
             fits = sorted((-f, name) for name, f in free.items() if f >= need)
             if not fits:
@@ -153,5 +156,5 @@ def compute(beslut: pd.DataFrame, execution: pd.DataFrame, end_col: str, enheter
         ("Lediga platser (hela platser per dag)", int(u[LEDIGA_PLATSER].fillna(0).sum())),
         ("Föreslagna erbjudanden", len(o)),
         (f"Kapacitet räknad för veckan {monday:%Y-%m-%d}–{friday:%Y-%m-%d}", open_days),
-    ], columns=["Uppgift", "Antal"])
+    ], columns=[UPPGIFT, Col.ANTAL])
     return DayActivity(u, q, o, summary, meals_per_client(meals, f"{first:%Y-%m}"), (monday, friday))

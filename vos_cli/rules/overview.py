@@ -5,36 +5,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Blad, Col
 from vos_cli.rules import execution
 from vos_cli.rules.waiting import BANDS, VANTEBAND
 
-NYCKELTAL, VARDE, RAPPORT, BLAD, MANAD = "Nyckeltal", "Värde", "Rapport", "Blad", "Månad"
+NYCKELTAL, VARDE, RAPPORT, BLAD, MANAD = Blad.NYCKELTAL, "Värde", "Rapport", "Blad", Col.MANAD
 KALLA = "Källa"
 
 # prefix of each report file → the sheets the overview reads from it
 SOURCES = {
-    "avgiftsunderlag": ["Avgiftsunderlag"],
-    "verkstallighet": ["Verkställighet", "Bekräftelser"],
-    "ersattning": ["Per beställning", "Per utförare"],
-    "ej_verkstallda": ["Ej verkställda", "Bevakning", "Väntande beslut"],
-    "avslut": ["Avslut"],
+    "avgiftsunderlag": [Blad.AVGIFTSUNDERLAG],
+    "verkstallighet": [Blad.VERKSTALLIGHET, Blad.BEKRAFTELSER],
+    "ersattning": [Blad.PER_BESTALLNING, Blad.PER_UTFORARE],
+    "ej_verkstallda": [Blad.EJ_VERKSTALLDA, Blad.BEVAKNING, Blad.VANTANDE],
+    "avslut": [Blad.AVSLUT],
 }
+FIG_CLIENTS = "Brukare med avgiftsunderlag"
+FIG_ORDERS = "Beställningar i månaden"
+FIG_GRANTED = "Beviljad tid (tim/mån)"
+FIG_PAY = "Ersättning till utförare (kr)"
+FIG_WAITING = "Ej verkställda beslut"
+FIG_WARNING = "Passerar tremånadersgränsen inom 30 dagar"
 
 # (key figure, report prefix, sheet, how: "rows" or a column to sum)
 FIGURES = [
-    ("Brukare med avgiftsunderlag", "avgiftsunderlag", "Avgiftsunderlag", "rows"),
-    ("Beställningar i månaden", "verkstallighet", "Verkställighet", "rows"),
-    ("Beviljad tid (tim/mån)", "ersattning", "Per beställning", Col.BEVILJAD_TID),
-    ("Ersatt tid (tim)", "ersattning", "Per utförare", Col.ERSATT_TID),
-    ("Ersättning till utförare (kr)", "ersattning", "Per utförare", Col.SUMMA),
-    ("Att fakturera (kr)", "avgiftsunderlag", "Avgiftsunderlag", Col.ATT_FAKTURERA),
-    ("Ej verkställda beslut", "ej_verkstallda", "Ej verkställda", "rows"),
-    ("Passerar tremånadersgränsen inom 30 dagar", "ej_verkstallda", "Bevakning", "rows"),
+    (FIG_CLIENTS, "avgiftsunderlag", Blad.AVGIFTSUNDERLAG, "rows"),
+    (FIG_ORDERS, "verkstallighet", Blad.VERKSTALLIGHET, "rows"),
+    (FIG_GRANTED, "ersattning", Blad.PER_BESTALLNING, Col.BEVILJAD_TID),
+    (Col.ERSATT_TID, "ersattning", Blad.PER_UTFORARE, Col.ERSATT_TID),
+    (FIG_PAY, "ersattning", Blad.PER_UTFORARE, Col.SUMMA),
+    (Col.ATT_FAKTURERA, "avgiftsunderlag", Blad.AVGIFTSUNDERLAG, Col.ATT_FAKTURERA),
+    (FIG_WAITING, "ej_verkstallda", Blad.EJ_VERKSTALLDA, "rows"),
+    (FIG_WARNING, "ej_verkstallda", Blad.BEVAKNING, "rows"),
 ]
-TREND_COUNTS = ["Brukare med avgiftsunderlag", "Beställningar i månaden", "Ej verkställda beslut",
-                "Passerar tremånadersgränsen inom 30 dagar"]
-TREND_MONEY = ["Ersättning till utförare (kr)", "Att fakturera (kr)"]
+TREND_COUNTS = [FIG_CLIENTS, FIG_ORDERS, FIG_WAITING, FIG_WARNING]
+TREND_MONEY = [FIG_PAY, Col.ATT_FAKTURERA]
+SENT, IN_TIME = "Beställningar skickade", "Bekräftade i tid"
+EARLY, LATE = "Verkställighetsdatum för tidigt", "Verkställighetsdatum för sent"
 
 Frames = dict[tuple[str, str], pd.DataFrame]
 
@@ -57,10 +64,10 @@ def key_figures(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
 
 def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     """Uppföljning av utförare: acknowledgement in time, execution dates, unplanned absence, pay."""
-    acks = _frame(frames, "verkstallighet", "Bekräftelser")
-    ex = _frame(frames, "verkstallighet", "Verkställighet")
-    ends = _frame(frames, "avslut", "Avslut")
-    pay = _frame(frames, "ersattning", "Per utförare")
+    acks = _frame(frames, "verkstallighet", Blad.BEKRAFTELSER)
+    ex = _frame(frames, "verkstallighet", Blad.VERKSTALLIGHET)
+    ends = _frame(frames, "avslut", Blad.AVSLUT)
+    pay = _frame(frames, "ersattning", Blad.PER_UTFORARE)
     names = sorted(set().union(*(set(df[Col.UTFORARE]) for df in (acks, ex, ends, pay) if Col.UTFORARE in df)))
     out = pd.DataFrame(index=pd.Index(names, name=Col.UTFORARE))
 
@@ -72,35 +79,35 @@ def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     sent = acks.groupby(Col.UTFORARE).size().reindex(out.index).fillna(0).astype("int64") if len(acks) else \
         pd.Series(0, index=out.index)
     in_time = count(acks, Col.STATUS, execution.ACK_I_TID)
-    out["Beställningar skickade"] = sent
-    out["Bekräftade i tid"] = in_time
-    out["Andel i tid (%)"] = (100 * in_time / sent.where(sent > 0)).round(1).astype("Float64")
-    out["Verkställighetsdatum för tidigt"] = count(ex, Col.STATUS, execution.FOR_TIDIGT)
-    out["Verkställighetsdatum för sent"] = count(ex, Col.STATUS, execution.FOR_SENT)
+    out[SENT] = sent
+    out[IN_TIME] = in_time
+    out[Col.ANDEL_I_TID] = (100 * in_time / sent.where(sent > 0)).round(1).astype("Float64")
+    out[EARLY] = count(ex, Col.STATUS, execution.FOR_TIDIGT)
+    out[LATE] = count(ex, Col.STATUS, execution.FOR_SENT)
     absent = pd.to_numeric(ends[Col.OPLANERAD_DAGAR], errors="coerce").groupby(ends[Col.UTFORARE]).sum() \
         if len(ends) else pd.Series(dtype="float64")
-    out["Oplanerad frånvaro (dagar)"] = absent.reindex(out.index).fillna(0).astype("int64")
+    out[Col.OPLANERAD_DAGAR] = absent.reindex(out.index).fillna(0).astype("int64")
     p = pay.set_index(Col.UTFORARE) if len(pay) else pd.DataFrame(columns=[Col.ERSATT_TID, Col.SUMMA])
     out[Col.ERSATT_TID] = pd.to_numeric(p[Col.ERSATT_TID], errors="coerce").reindex(out.index).fillna(0).to_numpy()
-    out["Ersättning (kr)"] = pd.to_numeric(p[Col.SUMMA], errors="coerce").reindex(out.index).fillna(0).to_numpy()
-    out[KALLA] = (f"{files.get('verkstallighet', '')}: Bekräftelser, Verkställighet · {files.get('avslut', '')}: "
-                  f"Avslut · {files.get('ersattning', '')}: Per utförare")
+    out[Col.ERSATTNING] = pd.to_numeric(p[Col.SUMMA], errors="coerce").reindex(out.index).fillna(0).to_numpy()
+    out[KALLA] = (f"{files.get('verkstallighet', '')}: {Blad.BEKRAFTELSER}, {Blad.VERKSTALLIGHET} · "
+                  f"{files.get('avslut', '')}: {Blad.AVSLUT} · {files.get('ersattning', '')}: {Blad.PER_UTFORARE}")
     return out.reset_index()
 
 
 def waiting(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     """Decisions waiting as of the report date, per insats and waiting time."""
-    w = _frame(frames, "ej_verkstallda", "Väntande beslut")
+    w = _frame(frames, "ej_verkstallda", Blad.VANTANDE)
     if not len(w):
-        table = pd.DataFrame(columns=[Col.INSATS, *BANDS, "Totalt"])
+        table = pd.DataFrame(columns=[Col.INSATS, *BANDS, Col.TOTALT])
     else:
         table = pd.crosstab(w[Col.INSATS], w[VANTEBAND]).reindex(columns=list(BANDS), fill_value=0)
-        table["Totalt"] = table.sum(axis=1)
+        table[Col.TOTALT] = table.sum(axis=1)
         table = table.reset_index()
         table.columns.name = None
-    for band in (*BANDS, "Totalt"):
+    for band in (*BANDS, Col.TOTALT):
         table[band] = table[band].astype("int64")
-    table[KALLA] = f"{files.get('ej_verkstallda', '')}: Väntande beslut"
+    table[KALLA] = f"{files.get('ej_verkstallda', '')}: {Blad.VANTANDE}"
     return table
 
 

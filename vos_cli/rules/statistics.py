@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import personnummer
-from vos_cli.io.contract import Col, Insats, Utfall
+from vos_cli.io.contract import Col, Insats, Kon, Utfall
 from vos_cli.rules.compensation import round_half_up
 
 EXEC = Col.VERKSTALLIGHETSDATUM
@@ -132,19 +132,19 @@ def summary_by_age(b1: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
     sex = personnummer.sex(x[Col.PNR])
     age = age_at(x[Col.PNR], last)
     rows = []
-    for insats in sorted(x[Col.INSATS].unique()) + ["Totalt"]:
-        sel = pd.Series(True, index=x.index) if insats == "Totalt" else x[Col.INSATS] == insats
-        if insats == "Totalt":
+    for insats in sorted(x[Col.INSATS].unique()) + [Col.TOTALT]:
+        sel = pd.Series(True, index=x.index) if insats == Col.TOTALT else x[Col.INSATS] == insats
+        if insats == Col.TOTALT:
             people = x[[Col.PNR]].assign(_s=sex, _a=age).drop_duplicates(Col.PNR)
             s_, a_ = people["_s"], people["_a"]
         else:
             s_, a_ = sex[sel], age[sel]
-        row = {Col.INSATS: insats, "Antal": len(s_), "Män": int((s_ == "Man").sum()),
-               "Kvinnor": int((s_ == "Kvinna").sum())}
+        row = {Col.INSATS: insats, Col.ANTAL: len(s_), Col.MAN: int((s_ == Kon.MAN).sum()),
+               Col.KVINNOR: int((s_ == Kon.KVINNA).sum())}
         for label, lo, hi in AGE_BANDS:
             row[label] = int(a_.between(lo, hi).sum())
         rows.append(row)
-    return pd.DataFrame(rows, columns=[Col.INSATS, "Antal", "Män", "Kvinnor"] + [b[0] for b in AGE_BANDS])
+    return pd.DataFrame(rows, columns=[Col.INSATS, Col.ANTAL, Col.MAN, Col.KVINNOR] + [b[0] for b in AGE_BANDS])
 
 
 def to_text(rows: pd.DataFrame, kommunkod: str, period: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from vos_cli import personnummer
-from vos_cli.io.contract import Col, Insats, Utfall
+from vos_cli.io.contract import Blad, Col, Insats, Kon, Utfall
 
 THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
 LSS_INSATSER = (Insats.KORTTID_LSS,)
@@ -171,14 +171,13 @@ def ivo_report(w: Waiting) -> pd.DataFrame:
     return out
 
 
-SUMMARY_GROUPS = [("Ej verkställda", "ej_verkstallda", Col.DAGAR_SEDAN_BESLUT),
-                  ("Avbrott", "avbrott", Col.AVBROTT_DAGAR),
-                  ("Verkställda för sent", "for_sent", Col.VANTETID),
-                  ("Avslutade utan verkställighet", "avslutade", Col.VANTETID)]
+SUMMARY_GROUPS = [(Blad.EJ_VERKSTALLDA, "ej_verkstallda", Col.DAGAR_SEDAN_BESLUT),
+                  (Blad.AVBROTT, "avbrott", Col.AVBROTT_DAGAR),
+                  (Blad.FOR_SENT, "for_sent", Col.VANTETID),
+                  (Blad.AVSLUTADE_UTAN, "avslutade", Col.VANTETID)]
 KATEGORI = "Kategori"
-TOTAL = "Totalt"
-SUMMARY_COLUMNS = [Col.INSATS, KATEGORI, "Antal", "Män", "Kvinnor", "Medianväntetid (dagar)",
-                   "Längsta väntetid (dagar)"]
+TOTAL = Col.TOTALT
+SUMMARY_COLUMNS = [Col.INSATS, KATEGORI, Col.ANTAL, Col.MAN, Col.KVINNOR, Col.MEDIAN, Col.LANGSTA]
 
 
 def summary_table(w: Waiting) -> pd.DataFrame:
@@ -192,11 +191,11 @@ def summary_table(w: Waiting) -> pd.DataFrame:
             frame = getattr(w, attr)
             part = frame if key == TOTAL else frame[frame[Col.INSATS] == key]
             days = part[days_col].astype("float64")
-            rows.append([key, label, len(part), int((part[Col.KON] == "Man").sum()),
-                         int((part[Col.KON] == "Kvinna").sum()),
+            rows.append([key, label, len(part), int((part[Col.KON] == Kon.MAN).sum()),
+                         int((part[Col.KON] == Kon.KVINNA).sum()),
                          float(days.median()) if len(days) else None, int(days.max()) if len(days) else None])
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    for c in ("Antal", "Män", "Kvinnor", "Längsta väntetid (dagar)"):
+    for c in (Col.ANTAL, Col.MAN, Col.KVINNOR, Col.LANGSTA):
         out[c] = out[c].astype("Int64")
-    out["Medianväntetid (dagar)"] = out["Medianväntetid (dagar)"].astype("Float64")
+    out[Col.MEDIAN] = out[Col.MEDIAN].astype("Float64")
     return out
