@@ -46,7 +46,7 @@ class Chart:
     title: str
     categories: str  # the column naming each point
     values: list[str]  # one series per column
-    anchor: str = "A1"  # top-left cell
+    anchor: str | None = None  # top-left cell; None: below the table, one under the other
     stacked: bool = False
     y_title: str = ""
 
@@ -176,12 +176,16 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
                 write_string(r, c, v)  # never a formula, never altered
             else:
                 write_number(r, c, v)
-    for spec in sheet.charts:
-        _add_chart(wb, ws, sheet, spec)
+    for n, spec in enumerate(sheet.charts):
+        _add_chart(wb, ws, sheet, spec, spec.anchor or f"A{len(df) + 3 + 17 * n}")
+    # printing (and LibreOffice's PDF): landscape, one page wide; a chart sheet on one page
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1 if sheet.charts else 0)
+    ws.repeat_rows(0)
     return len(df)
 
 
-def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart) -> None:
+def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart, anchor: str) -> None:
     columns = [str(c) for c in sheet.df.columns]
     last = max(len(sheet.df), 1)
     chart = wb.add_chart({"type": spec.kind, **({"subtype": "stacked"} if spec.stacked else {})})
@@ -197,12 +201,14 @@ def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart) -> None:
     if spec.y_title:
         (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)({"name": spec.y_title})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 640, "height": 320})
-    ws.insert_chart(spec.anchor, chart)
+    chart.set_size({"width": 560, "height": 320})
+    ws.insert_chart(anchor, chart)
 
 
 def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets: list[Sheet]) -> int:
     ws = wb.add_worksheet(SHEET_ABOUT)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 40)
     ws.set_column(2, 5, 16)

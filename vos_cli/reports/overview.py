@@ -78,18 +78,18 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
     trend = rule.trend(period.label, figures, earlier_figures(output, period.label))
     n_trend = len(trend)
     sheets = [
-        Sheet(Blad.NYCKELTAL, figures),
+        Sheet(Blad.NYCKELTAL, figures, {rule.VARDE: "General"}),
         Sheet(Blad.UTFORARE, prov, charts=[
-            Chart("bar", "Andel beställningar bekräftade i tid (%)", Col.UTFORARE, [Col.ANDEL_I_TID], "M2"),
-            Chart("bar", "Ersättning per utförare (kr)", Col.UTFORARE, [Col.ERSATTNING], "M19"),
+            Chart("bar", "Andel beställningar bekräftade i tid (%)", Col.UTFORARE, [Col.ANDEL_I_TID]),
+            Chart("bar", "Ersättning per utförare (kr)", Col.UTFORARE, [Col.ERSATTNING]),
         ]),
         Sheet(Blad.VANTANDE, wait, charts=[
-            Chart("column", "Väntande beslut per insats och väntetid", Col.INSATS, list(BANDS), "H2", stacked=True,
+            Chart("column", "Väntande beslut per insats och väntetid", Col.INSATS, list(BANDS), stacked=True,
                   y_title="Beslut"),
         ]),
         Sheet(Blad.TREND, trend, charts=[
-            Chart("line", "Antal per månad", rule.MANAD, rule.TREND_COUNTS, "K2"),
-            Chart("line", "Kronor per månad", rule.MANAD, rule.TREND_MONEY, "K19"),
+            Chart("line", "Antal per månad", rule.MANAD, rule.TREND_COUNTS),
+            Chart("line", "Kronor per månad", rule.MANAD, rule.TREND_MONEY),
         ]),
     ]
     about = About("Månadsöversikt", period.label, f"{period.as_of:%Y-%m-%d %H:%M}", [], {

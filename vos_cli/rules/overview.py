@@ -90,8 +90,8 @@ def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     p = pay.set_index(Col.UTFORARE) if len(pay) else pd.DataFrame(columns=[Col.ERSATT_TID, Col.SUMMA])
     out[Col.ERSATT_TID] = pd.to_numeric(p[Col.ERSATT_TID], errors="coerce").reindex(out.index).fillna(0).to_numpy()
     out[Col.ERSATTNING] = pd.to_numeric(p[Col.SUMMA], errors="coerce").reindex(out.index).fillna(0).to_numpy()
-    out[KALLA] = (f"{files.get('verkstallighet', '')}: {Blad.BEKRAFTELSER}, {Blad.VERKSTALLIGHET} · "
-                  f"{files.get('avslut', '')}: {Blad.AVSLUT} · {files.get('ersattning', '')}: {Blad.PER_UTFORARE}")
+    # the sheets each column comes from; their workbooks are named in Nyckeltal and Om rapporten
+    out[KALLA] = f"{Blad.BEKRAFTELSER}, {Blad.VERKSTALLIGHET}, {Blad.AVSLUT}, {Blad.PER_UTFORARE}"
     return out.reset_index()
 
 
@@ -107,7 +107,7 @@ def waiting(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
         table.columns.name = None
     for band in (*BANDS, Col.TOTALT):
         table[band] = table[band].astype("int64")
-    table[KALLA] = f"{files.get('ej_verkstallda', '')}: {Blad.VANTANDE}"
+    table[KALLA] = f"{Blad.VANTANDE} ({files.get('ej_verkstallda', '')})"
     return table
 
 
@@ -121,5 +121,5 @@ def trend(current_month: str, current: pd.DataFrame, earlier: dict[str, dict[str
     out = pd.DataFrame([[m] + [rows[m].get(n) for n in names] for m in sorted(rows)], columns=[MANAD] + names)
     for n in names:
         out[n] = pd.to_numeric(out[n], errors="coerce").astype("Float64")
-    out[KALLA] = "manifest.json i respektive månadsmapp"
+    out[KALLA] = "manifest.json"
     return out
