@@ -1,8 +1,16 @@
 import datetime as dt
 from pathlib import Path
 
+import os
+
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# make test is repeatable (derandomized); make fuzz explores (VOS_FUZZ_EXAMPLES set, random seeds)
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile("explore" if os.environ.get("VOS_FUZZ_EXAMPLES") else "repeatable")
 
 from vos_cli import personnummer
 

@@ -183,3 +183,9 @@ def test_fast_pyarrow_path_and_careful_path_read_the_same(tmp_path):
         assert a.rejected[["Kolumn", "Värde", "Orsak"]].values.tolist() == \
             b.rejected[["Kolumn", "Värde", "Orsak"]].values.tolist()
         assert a.df["Utförare"].tolist()[1] == "Norr; Öst"
+
+
+def test_an_unreasonably_large_number_is_a_row_error(write_csv):
+    path = write_csv("besok", HEADER, [[P1, "Norr", "2026-03-02", "9223372036854775808", ""]])
+    r = visits(path)
+    assert r.n_rejected == 1 and r.rejected[Col.ORSAK].tolist() == ["orimligt stort tal"]

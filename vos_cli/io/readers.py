@@ -50,6 +50,8 @@ R_DATETIME = "ogiltig tidpunkt (använd ÅÅÅÅ-MM-DD TT:MM)"
 R_NUMBER = "inte ett tal"
 R_NEGATIVE = "negativt tal"
 R_WHOLE = "inte ett heltal"
+R_TOO_LARGE = "orimligt stort tal"
+MAX_NUMBER = 1e12  # larger than any count, minute sum or krona amount in an export
 R_MONTH = "ogiltig månad (använd ÅÅÅÅ-MM)"
 R_CHOICE = "okänt värde (tillåtna: {})"
 R_DUPLICATE = "dubblett av ID (första förekomsten på rad {})"
@@ -348,6 +350,9 @@ def _parse_field(f: Field, s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, 
     if f.kind in (NUMBER, SIGNED, WHOLE):
         value = parse_numbers(s)
         reason[~empty & value.isna()] = R_NUMBER
+        huge = value.abs() >= MAX_NUMBER
+        reason[huge] = R_TOO_LARGE
+        value = value.where(~huge)
         if f.kind != SIGNED:
             reason[value < 0] = R_NEGATIVE
         if f.kind == WHOLE:
