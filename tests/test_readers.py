@@ -189,3 +189,15 @@ def test_an_unreasonably_large_number_is_a_row_error(write_csv):
     path = write_csv("besok", HEADER, [[P1, "Norr", "2026-03-02", "9223372036854775808", ""]])
     r = visits(path)
     assert r.n_rejected == 1 and r.rejected[Col.ORSAK].tolist() == ["orimligt stort tal"]
+
+
+def test_sample_is_deterministic_for_a_seed_and_reads_clean(tmp_path):
+    from typer.testing import CliRunner
+
+    from tests.conftest import SAMPLE
+    from vos_cli.cli import app
+    res = CliRunner().invoke(app, ["sample", "--clients", "200", "--month", "2026-03", "--seed", "1",
+                                   "--output", str(tmp_path), "-q"])
+    assert res.exit_code == 0
+    for f in tmp_path.iterdir():
+        assert f.read_bytes() == (SAMPLE / f.name).read_bytes(), f.name
