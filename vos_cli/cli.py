@@ -314,9 +314,8 @@ def _run_summary(result) -> None:
     for step in result.steps:
         notes = []
         for values in step.summary.values():
-            for k, v in list(values.items())[:2]:
-                notes.append(f"{k}: {show(k, v)}")
-        table.add_row(step.name, str(step.rows), "; ".join(notes[:2]))
+            notes += [f"{k}: {show(k, v)}" for k, v in values.items() if v not in (0, 0.0, "")]
+        table.add_row(step.name, str(step.rows), "; ".join(notes[:2]) or "inget att notera")
     say_table(table)
     rows = result.manifest["rader"]
     say(f"Indata: {rows['lästa']} rader lästa, {rows['använda']} använda, {rows['avvisade']} avvisade. "
