@@ -1,18 +1,17 @@
 import datetime as dt
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import settings
 
+from vos_cli import personnummer
+
 # make test is repeatable (derandomized); make fuzz explores (VOS_FUZZ_EXAMPLES set, random seeds)
 settings.register_profile("repeatable", derandomize=True, print_blob=True)
 settings.register_profile("explore", print_blob=True)
 settings.load_profile("explore" if os.environ.get("VOS_FUZZ_EXAMPLES") else "repeatable")
-
-from vos_cli import personnummer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
