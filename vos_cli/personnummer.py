@@ -25,12 +25,20 @@ REASON_DATE = "ogiltigt personnummer (datum)"
 REASON_CHECK = "ogiltigt personnummer (kontrollsiffra)"
 
 
+def _luhn_sum(digits: np.ndarray) -> np.ndarray:
+    """Luhn digit sum over an (n, k) digit array, weights 2, 1, 2, … from the left."""
+    prod = digits * np.resize([2, 1], digits.shape[1])
+    return (prod // 10 + prod % 10).sum(axis=1)
+
+
 def _luhn_ok(ten: np.ndarray) -> np.ndarray:
     """Luhn check over an (n, 10) digit array."""
-    weights = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2, 1])
-    prod = ten * weights
-    total = (prod // 10 + prod % 10).sum(axis=1)
-    return total % 10 == 0
+    return _luhn_sum(ten) % 10 == 0
+
+
+def check_digits(nine: np.ndarray) -> np.ndarray:
+    """The check digit for each row of an (n, 9) digit array (YYMMDDNNN)."""
+    return (10 - _luhn_sum(nine) % 10) % 10
 
 
 def parse(values: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series]:
@@ -139,11 +147,7 @@ def mask_strings(obj: object) -> object:
 
 def check_digit(nine: str) -> str:
     """The Luhn check digit for the first nine digits of the 10-digit form (YYMMDDNNN)."""
-    total = 0
-    for i, ch in enumerate(nine):
-        prod = int(ch) * (2 if i % 2 == 0 else 1)
-        total += prod // 10 + prod % 10
-    return str((10 - total % 10) % 10)
+    return str(check_digits(np.array([[int(c) for c in nine]]))[0])
 
 
 def make(birth: dt.date, serial: int, sex_: str, samordning: bool = False) -> str:

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vos_cli import personnummer
 from vos_cli.io.contract import EXPORTS, Col, FranvaroTyp, Insats, Kon, MalTyp, Utfall
 from vos_cli.period import month_bounds
 from vos_cli.rules import calendar
+from vos_cli.rules.endings import expand_days
 
 HEMTJANST_PROVIDERS = ["Hemtjänst Norr", "Hemtjänst Söder", "Omsorgshuset AB", "Trygg Omsorg AB"]
 DAY_UNITS = {"Dagverksamhet Solrosen": 14, "Dagverksamhet Ängen": 10, "Dagverksamhet Eken": 8}
@@ -39,8 +41,7 @@ def _pnr(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     yy, mm = b.year.to_numpy() % 100, b.month.to_numpy()
     nine = np.stack([yy // 10, yy % 10, mm // 10, mm % 10, day // 10, day % 10,
                      serial // 10, serial % 10, third], axis=1)
-    prod = nine * np.array([2, 1, 2, 1, 2, 1, 2, 1, 2])
-    check = (10 - (prod // 10 + prod % 10).sum(axis=1) % 10) % 10
+    check = personnummer.check_digits(nine)
     pnr = pd.Series(b.year.astype(str)).str.zfill(4) + pd.Series(mm).astype(str).str.zfill(2) + \
         pd.Series(day).astype(str).str.zfill(2) + "-" + pd.Series(serial).astype(str).str.zfill(2) + \
         pd.Series(third).astype(str) + pd.Series(check).astype(str)
@@ -217,8 +218,7 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     franvaro = pd.concat([absences, overlap, unplanned], ignore_index=True)
 
     # no visits on absent days; none after the need ended (that is the unplanned absence of §4)
-    ab = franvaro[[Col.PNR, Col.UTFORARE, Col.FROM, Col.TOM]]
-    ab_days = _expand(ab)
+    ab_days = expand_days(franvaro, Col.FROM, Col.TOM, [Col.PNR, Col.UTFORARE]).drop_duplicates()
     daily = daily.merge(ab_days.assign(_away=True), on=[Col.PNR, Col.UTFORARE, Col.DATUM], how="left")
     daily = daily[daily["_away"].isna()].drop(columns="_away")
     after_end = daily["end"].notna() & (daily[Col.DATUM] > daily["end"])
@@ -258,18 +258,6 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     enheter = pd.DataFrame({Col.ENHET: list(DAY_UNITS), Col.PLATSER: list(DAY_UNITS.values())})
     return {"bestallningar": orders, "besok": visits, "franvaro": franvaro, "maltider": maltider,
             "avgiftsutrymme": avgiftsutrymme, "enheter": enheter}
-
-
-def _expand(intervals: pd.DataFrame) -> pd.DataFrame:
-    """One row per day of each [Fr.o.m., T.o.m.] interval."""
-    f = intervals[Col.FROM].to_numpy().astype("datetime64[D]")
-    t = intervals[Col.TOM].to_numpy().astype("datetime64[D]")
-    n = (t - f).astype(int) + 1
-    rep = np.repeat(np.arange(len(intervals)), n)
-    offs = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    out = intervals.iloc[rep][[Col.PNR, Col.UTFORARE]].reset_index(drop=True)
-    out[Col.DATUM] = (f[rep] + offs.astype("timedelta64[D]")).astype("datetime64[us]")
-    return out.drop_duplicates()
 
 
 def _fmt(df: pd.DataFrame) -> pd.DataFrame:
