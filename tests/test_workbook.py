@@ -71,3 +71,22 @@ def test_a_sheet_never_exceeds_the_excel_row_limit():
     assert [p.name for p in parts] == ["Besök", "Besök (2)"]
     assert sum(len(p.df) for p in parts) == EXCEL_MAX_ROWS + 5
     assert all(len(p.df) <= EXCEL_MAX_ROWS - 1 for p in parts)
+
+
+def test_a_failed_text_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    from vos_cli.io.workbook import write_text_atomic
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    write_text_atomic(tmp_path / "a.txt", "gammal", "utf-8")
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OutputError, match="disken är full"):
+        write_text_atomic(tmp_path / "a.txt", "ny", "utf-8")
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    assert (tmp_path / "a.txt").read_text() == "gammal"
+    assert stat.S_IMODE(os.stat(tmp_path / "a.txt").st_mode) == 0o600

@@ -27,7 +27,7 @@ from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
-from vos_cli.io.workbook import write_report
+from vos_cli.io.workbook import write_report, write_text_atomic
 from vos_cli.period import Period
 from vos_cli.personnummer import mask_strings
 from vos_cli.reports import overview
@@ -251,12 +251,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
                         "rader": s.rows} for s in steps},
             "exit": code,
         }
-        text = json.dumps(mask_strings(manifest), ensure_ascii=False, indent=2, default=str)
-        fd = os.open(work / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        write_manifest(work / MANIFEST, manifest)
         swap_into_place(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -274,10 +269,9 @@ def update_manifest(month_dir: Path, rebuilt: Path, figures: dict[str, float]) -
         if entry.get("fil") == rebuilt.name:
             entry["sha256"] = sha256_of(rebuilt)
     m["nyckeltal"] = figures
-    tmp = month_dir / f".{MANIFEST}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(mask_strings(m), ensure_ascii=False, indent=2, default=str) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_manifest(path, m)
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """JSON with every text masked (numbers untouched), written atomically with mode 0600."""
+    write_text_atomic(path, json.dumps(mask_strings(manifest), ensure_ascii=False, indent=2, default=str) + "\n")

@@ -314,23 +314,11 @@ def save_atomic(write: Callable[[str], None], path: Path) -> Path:
     return path
 
 
-def write_text_atomic(path: Path, text: str, encoding: str) -> Path:
-    """A text file (statistics), same guarantees as the workbooks."""
+def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """A text file (statistics, the manifest), with the same guarantees as the workbooks."""
     try:
-        text.encode(encoding)
+        data = text.encode(encoding)
     except (LookupError, UnicodeEncodeError) as exc:
         raise OutputError(f"{path.name}: kan inte skrivas med teckenkodningen {encoding!r} ({exc}) — "
                           "ändra [statistics] encoding i --config") from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError as exc:
-        why = "disken är full" if exc.errno == errno.ENOSPC else exc.strerror
-        raise OutputError(f"{path}: kunde inte skrivas ({why}) — frigör utrymme eller välj en annan --output") from None
-    return path
+    return save_atomic(lambda tmp: Path(tmp).write_bytes(data), path)
