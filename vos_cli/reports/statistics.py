@@ -11,8 +11,7 @@ from vos_cli.reports import endings as endings_report
 from vos_cli.reports import execution as execution_report
 from vos_cli.reports.common import about
 from vos_cli.rules import statistics as rule
-from vos_cli.rules.endings import adjusted_end_for
-from vos_cli.rules.execution import END
+from vos_cli.rules.endings import adjusted_end_for, order_end
 
 NEEDED = ("beslut", "bestallningar")
 OPTIONAL = ("besok",)
@@ -21,9 +20,8 @@ OPTIONAL = ("besok",)
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Statistics:
     execution, _ = execution_report.compute(inputs, period)
     ends, _ = endings_report.compute(inputs, config)
-    adjusted = adjusted_end_for(execution, ends)
-    order_end = adjusted.where(adjusted.notna(), execution[END])
-    return rule.compute(inputs.df("beslut"), execution, order_end, inputs.df("besok"), period.ts_first, period.ts_last)
+    end = order_end(execution, adjusted_end_for(execution, ends))
+    return rule.compute(inputs.df("beslut"), execution, end, inputs.df("besok"), period.ts_first, period.ts_last)
 
 
 def build(inputs: Inputs, period: Period, config: Config):

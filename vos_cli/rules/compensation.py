@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli.io.contract import Col, FranvaroTyp, Insats, MalTyp
-from vos_cli.rules.endings import expand_days
-from vos_cli.rules.execution import END
+from vos_cli.rules.endings import expand_days, order_end
 
 ORDER_COLUMNS = [Col.UTFORARE, Col.BESTALLNING_ID, Col.PNR, Col.INSATS, Col.BEVILJAD_TID, Col.ERSATTNINGSDAGAR,
                  Col.PLANERAD_DAGAR, Col.ERSATT_TID, Col.TIMERSATTNING, Col.ERSATTNING_TID,
@@ -29,10 +28,9 @@ def to_ore(x: pd.Series) -> pd.Series:
     return (pd.Series(x, dtype="float64") * 100).round().astype("int64")
 
 
-def active_range(execution: pd.DataFrame, adjusted_end: pd.Series, first: pd.Timestamp, last: pd.Timestamp):
-    """(from, to) of each order inside the month: execution date → adjusted end, Slutdatum or open."""
+def active_range(execution: pd.DataFrame, end: pd.Series, first: pd.Timestamp, last: pd.Timestamp):
+    """(from, to) of each order inside the month: execution date → its end (endings.order_end) or open."""
     start = execution[Col.KORREKT_VERKST]
-    end = adjusted_end.where(adjusted_end.notna(), execution[END])
     a = start.where(start > first, first).where(start.notna())
     b = end.where(end.notna() & (end < last), last)
     return a, b
@@ -62,10 +60,10 @@ def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.Data
     adjusted_end: the five-day rule's end per order (aligned to execution, NaT where none)."""
     hem = execution[execution[Col.INSATS] == Insats.HEMTJANST]
     adj = adjusted_end.reindex(hem.index)
-    a, b = active_range(hem, adj, first, last)
+    end = order_end(hem, adj)
+    a, b = active_range(hem, end, first, last)
     # only orders that overlap the month at all (by start and end, executed or not)
-    end_any = adj.where(adj.notna(), hem[END])
-    overlaps = (hem[Col.STARTDATUM] <= last) & (end_any.isna() | (end_any >= first))
+    overlaps = (hem[Col.STARTDATUM] <= last) & (end.isna() | (end >= first))
     hem, adj, a, b = hem[overlaps], adj[overlaps], a[overlaps], b[overlaps]
     days_in_month = last.day
     active = ((b - a).dt.days + 1).clip(lower=0).fillna(0).astype("int64")

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli.io.contract import Col, Insats
+from vos_cli.rules.execution import END
 
 END_COLUMNS = [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.AVSLUT_MEDDELAT, Col.BEHOV_UPPHOR,
                Col.FRAMFORHALLNING, Col.JUSTERAT_SLUT, Col.OPLANERAD_DAGAR, Col.INSATS, Col.AVSLUTSORSAK,
@@ -86,6 +87,13 @@ def month_selection(ends: pd.DataFrame, absence: pd.DataFrame, first: pd.Timesta
     sel = ends[in_month]
     return sel[END_COLUMNS].reset_index(drop=True), \
         absence[absence[Col.BESTALLNING_ID].isin(sel[Col.BESTALLNING_ID])].reset_index(drop=True)
+
+
+def order_end(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.Series:
+    """The day an order's service ends: the five-day rule's end when there is one, else the order's
+    own end (Slutdatum, or the day before the provider's next order); NaT = open."""
+    adjusted = adjusted_end.reindex(execution.index)
+    return adjusted.where(adjusted.notna(), execution[END]).astype("datetime64[us]")
 
 
 def adjusted_end_for(orders: pd.DataFrame, ends: pd.DataFrame) -> pd.Series:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules.compensation import round_half_up
-from vos_cli.rules.execution import END
+from vos_cli.rules.endings import order_end
 
 FEE_COLUMNS = [Col.PNR, Col.UTFORD_TID, Col.DAGV_DAGAR, Col.TRYGGHETSLARM, Col.MALTIDER_ST, Col.MATLADOR_ST,
                Col.AVGIFT_FORE_TAK, Col.AVGIFTSTAK, Col.OMSORGSAVGIFT, Col.MATKOSTNAD, Col.ATT_FAKTURERA,
@@ -42,8 +42,7 @@ class Fees:
 def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataFrame:
     """Executed orders with the day billing ends: the five-day rule's end, else the order's end."""
     ex = execution[execution[Col.KORREKT_VERKST].notna()].copy()
-    adj = adjusted_end.reindex(ex.index)
-    ex[BILL_END] = adj.where(adj.notna(), ex[END]).astype("datetime64[us]")
+    ex[BILL_END] = order_end(ex, adjusted_end)
     return ex
 
 
