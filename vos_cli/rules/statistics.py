@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import personnummer
-from vos_cli.io.contract import Col, Insats, Kon, Utfall
+from vos_cli.io.contract import Col, Insats, Kon
 from vos_cli.rules.compensation import round_half_up
+from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
 
 EXEC = Col.VERKSTALLIGHETSDATUM
 END = Col.SLUTDATUM
@@ -61,14 +62,10 @@ class Statistics:
 def decisions(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series) -> pd.DataFrame:
     """Granted decisions with execution date (first execution of their orders) and end date:
     Avslutsdatum; else, when every order has ended, the last order end; else T.o.m."""
-    d = beslut[beslut[Col.UTFALL].isin(Utfall.GRANTED)].copy()
+    d = decisions_with_execution(beslut, execution).rename(columns={EXECUTED: EXEC})
     ex = execution.assign(_end=order_end)
-    g = ex.groupby(Col.BESLUT_ID)
-    first = g[Col.KORREKT_VERKST].min()
-    last_end = g["_end"].max().where(~ex["_end"].isna().groupby(ex[Col.BESLUT_ID]).any())
-    ids = d[Col.BESLUT_ID]
-    d[EXEC] = pd.Series(first.reindex(ids).to_numpy(), index=d.index).astype("datetime64[us]")
-    orders_end = pd.Series(last_end.reindex(ids).to_numpy(), index=d.index).astype("datetime64[us]")
+    last_end = ex.groupby(Col.BESLUT_ID)["_end"].max().where(~ex["_end"].isna().groupby(ex[Col.BESLUT_ID]).any())
+    orders_end = pd.Series(last_end.reindex(d[Col.BESLUT_ID]).to_numpy(), index=d.index).astype("datetime64[us]")
     d[END] = d[Col.AVSLUTSDATUM].fillna(orders_end).fillna(d[Col.TOM]).astype("datetime64[us]")
     return d
 
