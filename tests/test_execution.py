@@ -168,3 +168,13 @@ def test_easter_acknowledgement():
 def test_oral_decision_written_order_within_three_business_days(oral, sent, flag):
     out = acks([order(**{Col.SKICKAD: sent, Col.MUNTLIGT_BESLUT: oral, Col.BEKRAFTAD: sent})])
     assert out.loc["O1", Col.SKRIFTLIG_STATUS] == flag
+
+
+def test_comment_names_both_a_late_acknowledgement_and_a_late_written_order():
+    out = acks([order(**{Col.SKICKAD: "2026-03-06 09:00", Col.MUNTLIGT_BESLUT: "2026-03-02",
+                         Col.BEKRAFTAD: "2026-03-10 09:00"}),
+                order(**{Col.BESTALLNING_ID: "O2", Col.SKICKAD: "2026-03-06 09:00",
+                         Col.MUNTLIGT_BESLUT: "2026-03-02", Col.BEKRAFTAD: "2026-03-06 10:00"})])
+    assert out.loc["O1", Col.KOMMENTAR] == ("Bekräftad efter fristen · Skriftlig beställning senare än "
+                                            "3 vardagar efter muntligt beslut")
+    assert out.loc["O2", Col.KOMMENTAR] == "Skriftlig beställning senare än 3 vardagar efter muntligt beslut"

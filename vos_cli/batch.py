@@ -150,8 +150,7 @@ def needed_exports() -> tuple[tuple[str, ...], tuple[str, ...]]:
         module = importlib.import_module(f"vos_cli.reports.{module_name}")
         needed += [n for n in module.NEEDED if n not in needed]
         optional += [n for n in module.OPTIONAL if n not in optional]
-    optional += ["franvaro", "maltider", "avgiftsutrymme", "enheter"]
-    return tuple(needed), tuple(dict.fromkeys(n for n in optional if n not in needed))
+    return tuple(needed), tuple(n for n in optional if n not in needed)
 
 
 def run(input_dir: Path, output: Path, period: Period, config: Config,

@@ -54,7 +54,7 @@ R_TOO_LARGE = "orimligt stort tal"
 MAX_NUMBER = 1e12  # larger than any count, minute sum or krona amount in an export
 R_MONTH = "ogiltig månad (använd ÅÅÅÅ-MM)"
 R_CHOICE = "okänt värde (tillåtna: {})"
-R_DUPLICATE = "dubblett av ID (första förekomsten på rad {})"
+R_DUPLICATE = "dubblett av ID (första förekomsten på rad {})"  # {} = line number
 R_ORDER = "{} före {}"
 
 _INSATS_CANON = {
@@ -432,8 +432,9 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
         if f.unique:
             dup = (s != "") & s.duplicated(keep="first")
             if dup.any():
-                first_line = lines.groupby(s.to_numpy()).transform("first")
-                add(dup, f.name, s, first_line.map(lambda n: R_DUPLICATE.format(n)).astype("str"))
+                first_line = lines.groupby(s.to_numpy()).transform("first").astype("str")
+                before, after = R_DUPLICATE.split("{}")
+                add(dup, f.name, s, before + first_line + after)
     for col, other in export.not_before:
         if col in texts and other in texts:
             bad = out[col].notna() & out[other].notna() & (out[col] < out[other])

@@ -63,11 +63,13 @@ def acknowledgements(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timesta
     written[oral.notna()] = SKRIFTLIG_I_TID
     written[oral.notna() & (o[Col.SKICKAD].dt.normalize() > limit)] = SEN_SKRIFTLIG
 
-    comment = pd.Series("", index=o.index, dtype="str")
-    comment[status == ACK_SEN] = "Bekräftad efter fristen"
-    comment[overdue] = "Bekräfta beställningen i verksamhetssystemet"
-    comment[written == SEN_SKRIFTLIG] = (comment[written == SEN_SKRIFTLIG] + " · Skriftlig beställning senare än "
-                                         f"{oral_days} vardagar efter muntligt beslut ").str.strip(" ·")
+    ack_note = pd.Series("", index=o.index, dtype="str")
+    ack_note[status == ACK_SEN] = "Bekräftad efter fristen"
+    ack_note[overdue] = "Bekräfta beställningen i verksamhetssystemet"
+    oral_late = written == SEN_SKRIFTLIG
+    oral_note = f"Skriftlig beställning senare än {oral_days} vardagar efter muntligt beslut"
+    comment = ack_note.where(~oral_late, ack_note + " · " + oral_note)
+    comment[oral_late & (ack_note == "")] = oral_note
     out = pd.DataFrame({
         Col.BESTALLNING_ID: o[Col.BESTALLNING_ID], Col.UTFORARE: o[Col.UTFORARE], Col.SKICKAD: o[Col.SKICKAD],
         Col.RAKNAS_FRAN: s, Col.FRIST: f, Col.BEKRAFTAD: ack, Col.STATUS: status, Col.FORSENING: delay,
