@@ -93,12 +93,12 @@ def test_a_failing_report_leaves_the_previous_month_intact_and_no_lock(tmp_path,
     assert res.exit_code == 3 and "internt fel" in res.output
     assert content(tmp_path / "2026-03") == before
     assert not list(tmp_path.glob(".2026-03*"))
-    with batch.Lock(tmp_path):  # the lock was released
+    with batch.lock(tmp_path):  # the lock was released
         pass
 
 
 def test_two_runs_at_once_the_second_refuses(tmp_path):
-    with batch.Lock(tmp_path):
+    with batch.lock(tmp_path):
         res = run(tmp_path)
     assert res.exit_code == 2
     assert "en annan körning" in res.output

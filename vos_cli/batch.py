@@ -5,16 +5,15 @@ OUTPUT/YYYY-MM, adds manifest.json, and only then swaps it into place — so a c
 never leaves a half-written month, and a re-run replaces the previous month whole. A lock
 (flock on OUTPUT/.vos.lock, released by the kernel even on SIGKILL) stops a second run on the
 same output folder. One JSON line per run goes to OUTPUT/vos-log.jsonl (no personnummer).
+Platform differences (locking, memory, renames on Windows) live in vos_cli.platform.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import importlib
 import json
 import os
-import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from vos_cli import __version__
+from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
 from vos_cli.io.inputs import Inputs, load_inputs
@@ -61,8 +61,7 @@ class StepResult:
 
 
 def peak_mb() -> float:
-    """The process's peak resident memory so far, in MB (Linux reports kB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return osl.peak_memory_mb()
 
 
 @dataclass
@@ -73,38 +72,9 @@ class RunResult:
     steps: list[StepResult]
 
 
-class Lock:
-    """An exclusive, non-blocking flock on OUTPUT/.vos.lock."""
-
-    def __init__(self, output: Path):
-        self.path = output / LOCK_NAME
-        self.fd: int | None = None
-
-    def __enter__(self) -> Lock:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise OutputError(f"{self.path.parent}: kan inte skapa låsfilen ({exc.strerror}) — välj en annan --output") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.read(fd, 64).decode(errors="replace").strip() or "okänd"
-            os.close(fd)
-            raise LockedError(
-                f"{self.path.parent}: en annan körning av vos run pågår (process {other}) — vänta tills den är klar"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self.fd = fd
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.fd is not None:
-            self.path.unlink(missing_ok=True)
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
+def lock(output: Path):
+    """The run lock on OUTPUT/.vos.lock (vos_cli.platform.run_lock)."""
+    return osl.run_lock(output / LOCK_NAME)
 
 
 def recover(output: Path, label: str) -> None:
@@ -119,18 +89,23 @@ def recover(output: Path, label: str) -> None:
 
 
 def swap_into_place(new: Path, final: Path) -> None:
-    """Replace final with new: old aside, new in, old removed. recover() mends a kill in between."""
+    """Replace final with new: old aside, new in, old removed. recover() mends a kill in between.
+    On Windows a workbook open in Excel blocks the rename: retried, then a clear exit 2."""
     old = final.parent / f".{final.name}.old-{os.getpid()}"
     if final.exists():
-        os.rename(final, old)
-    os.rename(new, final)
+        osl.retry_rename(lambda: os.rename(final, old), final)
+    try:
+        osl.retry_rename(lambda: os.rename(new, final), final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            os.rename(old, final)
+        raise
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
-    dfd = os.open(final.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+        if old.exists():  # a file in it is still held open (Windows): say where the copy is
+            raise OutputError(f"{old.resolve()}: den föregående månaden kunde inte tas bort — stäng "
+                              "rapporterna i Excel och ta bort mappen")
+    osl.fsync_dir(final.parent)
 
 
 def _log(output: Path, entry: dict[str, Any]) -> None:
@@ -161,14 +136,16 @@ def run(input_dir: Path, output: Path, period: Period, config: Config,
     when = dt.datetime.now().isoformat(timespec="seconds")
     entry: dict[str, Any] = {"tid": when, "månad": label, "version": __version__}
     try:
-        with Lock(output):
+        with lock(output):
             recover(output, label)
             result = _run_locked(input_dir, output, period, config, progress or (lambda s: None), files or {})
         entry.update(exit=result.exit_code, sekunder=round(time.perf_counter() - started, 2),
                      rader=result.manifest["rader"], filer=len(result.manifest["outputs"]))
         _log(output, entry)
         return result
-    except LockedError:
+    except LockedError as exc:
+        entry.update(exit=EXIT_INPUT, fel=str(exc), sekunder=round(time.perf_counter() - started, 2))
+        _log(output, entry)
         raise
     except VosError as exc:
         entry.update(exit=EXIT_INPUT, fel=str(exc), sekunder=round(time.perf_counter() - started, 2))
@@ -198,7 +175,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     rows_per_sheet: dict[str, dict[str, int]] = {}
     reports = []
     try:
-        work.mkdir(parents=True, mode=0o700)
+        work.mkdir(parents=True)
+        osl.private(work, folder=True)
         for name, module_name in STEPS:
             progress(name)
             t = time.perf_counter()

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from vos_cli import __version__
 from vos_cli import config as config_mod
+from vos_cli import platform as osl
 from vos_cli.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, VosError
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.workbook import Report, write_report
@@ -58,6 +59,12 @@ def fail(message: str) -> None:
     err.print(f"vos: fel: {mask(message)}", markup=False)
 
 
+def debug_traceback() -> None:
+    """With --debug: the full traceback, personnummer masked like every other line."""
+    if _state["debug"]:
+        err.print(mask(traceback.format_exc()), markup=False, end="")
+
+
 def handle_errors(fn: Callable[..., int]) -> Callable[..., None]:
     """Map typed errors to one line on stderr and their exit code; anything else is exit 3."""
 
@@ -66,15 +73,13 @@ def handle_errors(fn: Callable[..., int]) -> Callable[..., None]:
         try:
             code = fn(*args, **kwargs)
         except VosError as exc:
-            if _state["debug"]:
-                traceback.print_exc()
+            debug_traceback()
             fail(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last net: a clear line, no locals
-            if _state["debug"]:
-                traceback.print_exc()
+            debug_traceback()
             fail(f"internt fel ({type(exc).__name__}: {exc}) — kör igen med --debug och rapportera felet")
             raise typer.Exit(EXIT_INTERNAL) from None
         raise typer.Exit(code or EXIT_OK)
@@ -340,7 +345,7 @@ def overview(
     month_dir = output / period.label
     if not month_dir.is_dir():
         raise VosError(f"{month_dir}: månadsmappen finns inte — kör först vos run --month {period.label}")
-    with batch.Lock(output):
+    with batch.lock(output):
         frames, files = report.frames_from_folder(month_dir)
         ov, figures = report.build(frames, files, period, output)
         path = write_report(ov, month_dir)
@@ -351,6 +356,7 @@ def overview(
 
 
 def main() -> None:
+    osl.safe_console()
     try:
         app()
     except SystemExit as exc:
