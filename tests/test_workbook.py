@@ -37,6 +37,7 @@ def test_conventions_read_back(tmp_path):
     # formula-looking text stays text, exactly
     for row, text in zip(range(3, 7), ["=HYPERLINK(\"x\")", "+46", "-1", "@x"]):
         assert ws.cell(row, 1).value == text and ws.cell(row, 1).data_type == "s"
+        assert ws.cell(row, 1).quotePrefix  # stays text when edited or saved as CSV
     assert ws["B2"].value == dt.datetime(2026, 3, 1) and ws["B2"].number_format == "yyyy-mm-dd"
     assert ws["C2"].number_format == "yyyy-mm-dd hh:mm"
     assert ws["D2"].value == 1234.5 and ws["D2"].number_format == "#,##0.00"

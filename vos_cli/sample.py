@@ -88,7 +88,7 @@ def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
     dec.loc[rng.random(k) < 0.04, Col.UTFALL] = Utfall.DELVIS
     dec[Col.BESLUTSDATUM] = beslutsdatum
     dec[Col.FROM] = beslutsdatum + _days(rng, 0, 4, k)
-    dec[Col.TOM] = np.where(rng.random(k) < 0.5, np.datetime64("NaT"), dec[Col.FROM].to_numpy() + np.timedelta64(730, "D"))
+    dec[Col.TOM] = np.where(rng.random(k) < 0.5, np.datetime64("NaT", "D"), dec[Col.FROM].to_numpy() + np.timedelta64(730, "D"))
     omf = np.select(
         [dec[Col.INSATS] == Insats.HEMTJANST, dec[Col.INSATS] == Insats.DAGVERKSAMHET,
          dec[Col.INSATS] == Insats.KORTTID_LSS],
@@ -105,7 +105,7 @@ def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
     dec[Col.SKAL_DROJSMAL] = np.where(waiting & (rng.random(k) < 0.6),
                                       np.array(DELAY_REASONS)[rng.integers(0, len(DELAY_REASONS), k)], "")
     declined = waiting & (rng.random(k) < 0.15)
-    dec[Col.AVSLUTSDATUM] = np.where(declined, m1 - _days(rng, 0, 40, k), np.datetime64("NaT")).astype("datetime64[D]")
+    dec[Col.AVSLUTSDATUM] = np.where(declined, m1 - _days(rng, 0, 40, k), np.datetime64("NaT", "D")).astype("datetime64[D]")
     dec[Col.AVSLUTSORSAK] = np.where(declined, "Tackat nej", "")
 
     # duplicates: a second granted decision for the same client and insats, overlapping
@@ -137,7 +137,7 @@ def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
     sent = sent_day.astype("datetime64[m]") + rng.integers(6 * 60, 19 * 60 + 30, j).astype("timedelta64[m]")
     o[Col.SKICKAD] = sent
     ack = sent + (rng.gamma(2.0, 9.0, j) * 60).astype(int).astype("timedelta64[m]")
-    o[Col.BEKRAFTAD] = np.where(rng.random(j) < 0.05, np.datetime64("NaT"), ack)
+    o[Col.BEKRAFTAD] = np.where(rng.random(j) < 0.05, np.datetime64("NaT", "D"), ack)
     start = np.maximum(granted[Col.FROM].to_numpy().astype("datetime64[D]"), sent_day)
     o[Col.STARTDATUM] = start
     first_visit = start + _days(rng, 0, 6, j)
@@ -145,7 +145,7 @@ def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
     r = rng.random(j)
     registered = np.where(r < 0.06, first_visit - _days(rng, 1, 3, j),
                           np.where(r < 0.10, first_visit + _days(rng, 1, 4, j), first_visit))
-    registered = np.where((r > 0.97) | nobody, np.datetime64("NaT"), registered)
+    registered = np.where((r > 0.97) | nobody, np.datetime64("NaT", "D"), registered)
     # services without visits are executed on their registered date
     novisit = np.isin(ins, Insats.WITHOUT_VISITS)
     registered = np.where(novisit & ~nobody, start + _days(rng, 0, 2, j), registered)
@@ -154,18 +154,18 @@ def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
     ending = (ins == Insats.HEMTJANST) & ~nobody & (rng.random(j) < 0.08) & (first_visit < m0)
     need_end = m0 + _days(rng, 0, last.day - 1, j)
     notice = need_end - _days(rng, -3, 12, j)
-    o[Col.BEHOV_UPPHOR] = np.where(ending, need_end, np.datetime64("NaT")).astype("datetime64[D]")
-    o[Col.AVSLUT_MEDDELAT] = np.where(ending, notice, np.datetime64("NaT")).astype("datetime64[D]")
+    o[Col.BEHOV_UPPHOR] = np.where(ending, need_end, np.datetime64("NaT", "D")).astype("datetime64[D]")
+    o[Col.AVSLUT_MEDDELAT] = np.where(ending, notice, np.datetime64("NaT", "D")).astype("datetime64[D]")
     reason = np.array(END_REASONS)[rng.integers(0, len(END_REASONS), j)]
     o[Col.AVSLUTSORSAK] = np.where(ending, reason, "")
     lead = (need_end - notice).astype(int)
     adjusted = np.where(lead > 5, need_end, notice + np.timedelta64(5, "D"))
-    o[Col.SLUTDATUM] = np.where(ending, adjusted, np.datetime64("NaT")).astype("datetime64[D]")
+    o[Col.SLUTDATUM] = np.where(ending, adjusted, np.datetime64("NaT", "D")).astype("datetime64[D]")
     interrupted = ~nobody & ~ending & (rng.random(j) < 0.012) & (first_visit < m0 - np.timedelta64(150, "D"))
-    o[Col.AVBROTT_FROM] = np.where(interrupted, m1 - _days(rng, 20, 140, j), np.datetime64("NaT")).astype("datetime64[D]")
-    o[Col.AVBROTT_TOM] = np.datetime64("NaT")
+    o[Col.AVBROTT_FROM] = np.where(interrupted, m1 - _days(rng, 20, 140, j), np.datetime64("NaT", "D")).astype("datetime64[D]")
+    o[Col.AVBROTT_TOM] = np.datetime64("NaT", "D")
     oral = (ins == Insats.HEMTJANST) & (rng.random(j) < 0.03)
-    o[Col.MUNTLIGT_BESLUT] = np.where(oral, sent_day - _days(rng, 0, 7, j), np.datetime64("NaT")).astype("datetime64[D]")
+    o[Col.MUNTLIGT_BESLUT] = np.where(oral, sent_day - _days(rng, 0, 7, j), np.datetime64("NaT", "D")).astype("datetime64[D]")
     # waiting decisions: half have an order sent that nobody executed
     o = o[~(nobody & (rng.random(j) < 0.5))].reset_index(drop=True)
 
@@ -180,7 +180,7 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     base = pd.DataFrame({
         Col.BESTALLNING_ID: np.arange(j), Col.PNR: granted[Col.PNR].to_numpy(),
         Col.INSATS: granted[Col.INSATS].to_numpy(), "omf": granted[Col.OMFATTNING].to_numpy(),
-        "first": first_visit, "end": np.where(ending, need_end, np.datetime64("NaT")).astype("datetime64[D]"),
+        "first": first_visit, "end": np.where(ending, need_end, np.datetime64("NaT", "D")).astype("datetime64[D]"),
     })
     base = base[~nobody & ~interrupted]
     prov = orders.drop_duplicates([Col.PNR, Col.INSATS]).set_index([Col.PNR, Col.INSATS])[Col.UTFORARE]

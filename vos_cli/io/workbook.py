@@ -6,13 +6,15 @@ cells). Tests read the workbooks back with openpyxl.
 
 Conventions: `Om rapporten` first, `Avvisade rader` last when rows were rejected; bold frozen
 header with autofilter; fitted widths; real dates; kronor with 2 decimals; text that looks like
-a formula stays text; written atomically (temporary file, then rename) with mode 0600.
+a formula stays text (a string cell with Excel's quote prefix, so it stays text even when a user
+edits it or saves the sheet as CSV); written atomically (temporary file, then rename) with mode
+0600. Identical reports give byte-identical files: the workbook's creation time is the report's
+as-of time (or SOURCE_DATE_EPOCH when set), never the clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -26,11 +28,15 @@ import xlsxwriter
 import xlsxwriter.exceptions
 
 from vos_cli import __version__
+from vos_cli import platform as osl
 from vos_cli.errors import OutputError
 from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED
 from vos_cli.io.readers import REJECTED_COLUMNS, ReadResult
 
 EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CHARS = 32_767
+CUT_MARK = " … [avkortad]"
+FORMULA_START = ("=", "+", "-", "@")
 FMT_DATE = "yyyy-mm-dd"
 FMT_DATETIME = "yyyy-mm-dd hh:mm"
 FMT_KR = "#,##0.00"
@@ -68,6 +74,16 @@ class About:
     inputs: list[ReadResult] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # the moment the report describes; the workbook's creation time (reproducible bytes)
+    stamp: dt.datetime | None = None
+
+
+def creation_time(about: About) -> dt.datetime:
+    """SOURCE_DATE_EPOCH (reproducible-builds convention) when set, else the report's as-of time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    return about.stamp or dt.datetime(2000, 1, 1)
 
 
 @dataclass
@@ -117,6 +133,16 @@ def _py_values(s: pd.Series, fmt: str | None) -> list[Any]:
             for v in s.astype(object)]
 
 
+def _cut_long(values: list[Any]) -> int:
+    """Texts over Excel's cell limit are cut (in place) with a visible mark; returns how many."""
+    n = 0
+    for i, v in enumerate(values):
+        if isinstance(v, str) and len(v) > EXCEL_MAX_CHARS:
+            values[i] = v[:EXCEL_MAX_CHARS - len(CUT_MARK)] + CUT_MARK
+            n += 1
+    return n
+
+
 def _width(name: str, values: list[Any], fmt: str | None) -> float:
     if fmt == FMT_DATE:
         longest = 10
@@ -137,11 +163,27 @@ class _Formats:
         self.wb = wb
         self.cache: dict[str | None, Any] = {None: None}
         self.bold = wb.add_format({"bold": True})
+        self.quoted = wb.add_format({"quote_prefix": True})
 
     def __call__(self, num_format: str | None):
         if num_format not in self.cache:
             self.cache[num_format] = self.wb.add_format({"num_format": num_format})
         return self.cache[num_format]
+
+
+def long_text_notes(sheets: list[Sheet]) -> list[str]:
+    """A note per sheet with texts over Excel's cell limit (they are cut when written)."""
+    notes = []
+    for sheet in sheets:
+        n = 0
+        for c in sheet.df.columns:
+            s = sheet.df[c]
+            if pd.api.types.is_string_dtype(s) or s.dtype == object:
+                n += int((s.astype("str").str.len() > EXCEL_MAX_CHARS).sum())
+        if n:
+            notes.append(f"{n} text(er) i bladet {sheet.name} var längre än en Excelcell rymmer "
+                         f"({EXCEL_MAX_CHARS} tecken) och kortades; slutet är markerat med '{CUT_MARK.strip()}'")
+    return notes
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int:
@@ -150,6 +192,9 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
     columns = [str(c) for c in df.columns]
     fmts = [_format_for(c, df[c], sheet.formats) for c in columns]
     values = [_py_values(df[c], f) for c, f in zip(columns, fmts)]
+    for v, f in zip(values, fmts):
+        if f is None:
+            _cut_long(v)
     for i, (c, v, f) in enumerate(zip(columns, values, fmts)):
         ws.set_column(i, i, _width(c, v, f))
     ws.freeze_panes(1, 0)
@@ -157,14 +202,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
         ws.autofilter(0, 0, len(df), len(columns) - 1)
     for i, c in enumerate(columns):
         ws.write_string(0, i, c, fmt_of.bold)
-    writers = []
-    for f in fmts:
-        fmt = fmt_of(f)
-        if f is not None:
-            writers.append((ws.write_number, fmt))
-        else:
-            writers.append((None, None))
-    write_string, write_number = ws.write_string, ws.write_number
+    writers = [(ws.write_number, fmt_of(f)) if f is not None else (None, None) for f in fmts]
+    write_string, write_number, quoted = ws.write_string, ws.write_number, fmt_of.quoted
     for r, row in enumerate(zip(*values), start=1):
         for c, v in enumerate(row):
             if v is None:
@@ -173,7 +212,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
             if fn is not None:
                 fn(r, c, v, fmt)
             elif isinstance(v, str):
-                write_string(r, c, v)  # never a formula, never altered
+                # never a formula, never altered; the quote prefix keeps it text in Excel too
+                write_string(r, c, v, quoted if v.startswith(FORMULA_START) else None)
             else:
                 write_number(r, c, v)
     for n, spec in enumerate(sheet.charts):
@@ -227,7 +267,6 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets
     row("Period", about.period)
     row("Per", about.as_of)
     row("Verktyg", f"vos {__version__}")
-    row("Skapad", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     for note in about.notes:
         row("Obs", note)
     row()
@@ -277,37 +316,43 @@ def write_report(report: Report, output_dir: Path) -> Path:
 
     def write(tmp: str) -> None:
         wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
-                                       "strings_to_urls": False, "strings_to_numbers": False})
-        fmt_of = _Formats(wb)
-        rows = {SHEET_ABOUT: _about_sheet(wb, fmt_of, report.about, sheets)}
-        for sheet in sheets:
-            rows[sheet.name[:31]] = _write_sheet(wb, fmt_of, sheet)
-        wb.close()
+                                       "strings_to_urls": False, "strings_to_numbers": False,
+                                       "tmpdir": str(Path(tmp).parent)})
+        wb.set_properties({"created": creation_time(report.about), "title": report.about.title})
+        try:
+            fmt_of = _Formats(wb)
+            report.about.notes.extend(n for n in long_text_notes(sheets) if n not in report.about.notes)
+            rows = {SHEET_ABOUT: _about_sheet(wb, fmt_of, report.about, sheets)}
+            for sheet in sheets:
+                rows[sheet.name[:31]] = _write_sheet(wb, fmt_of, sheet)
+            wb.close()
+        except BaseException:
+            wb.fileclosed = True  # no "explicit close() required" noise from the destructor
+            raise
         report.rows_per_sheet = rows
 
     return save_atomic(write, path)
 
 
 def save_atomic(write: Callable[[str], None], path: Path) -> Path:
-    """Run write(temporary path) beside path, fsync, then rename over path; mode 0600."""
+    """Run write(temporary path) beside path, fsync, then rename over path; owner-only access."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise OutputError(f"{path.parent}: kan inte skriva i mappen ({exc.strerror}) — välj en annan --output") from None
+        raise OutputError(osl.output_problem(path.parent, exc, "kan inte skriva i mappen")) from None
     try:
         os.close(fd)
-        os.chmod(tmp, 0o600)
+        osl.private(Path(tmp))
         write(tmp)
-        os.chmod(tmp, 0o600)
+        osl.private(Path(tmp))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        osl.retry_rename(lambda: os.replace(tmp, path), path)
     except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
         Path(tmp).unlink(missing_ok=True)
-        err = exc if isinstance(exc, OSError) else (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None)
-        why = "disken är full" if getattr(err, "errno", None) == errno.ENOSPC else (getattr(err, "strerror", None) or str(exc))
-        raise OutputError(f"{path}: kunde inte skrivas ({why}) — frigör utrymme eller välj en annan --output") from None
+        err = exc if isinstance(exc, OSError) else (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc)
+        raise OutputError(osl.output_problem(path, err)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

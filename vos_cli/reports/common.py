@@ -17,5 +17,5 @@ def about(title: str, period: Period, inputs: Inputs, config: Config,
     params.update(parameters or {})
     return About(
         title=title, period=period.label, as_of=as_of or f"{period.as_of:%Y-%m-%d %H:%M}",
-        inputs=inputs.files(), parameters=params, notes=notes or [],
+        inputs=inputs.files(), parameters=params, notes=notes or [], stamp=period.as_of,
     )

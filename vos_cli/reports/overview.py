@@ -95,7 +95,7 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
     about = About("Månadsöversikt", period.label, f"{period.as_of:%Y-%m-%d %H:%M}", [], {
         "Källor": ", ".join(sorted(files.values())) or "inga rapporter i mappen",
         "Trend": f"{n_trend} månad(er) ur manifest.json i utdatamappen",
-    }, ["Varje siffra anger rapport och blad den kommer från."])
+    }, ["Varje siffra anger rapport och blad den kommer från."], stamp=period.as_of)
     return Report(f"oversikt_{period.label}.xlsx", about, sheets), figures
 
 

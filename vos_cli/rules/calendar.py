@@ -48,7 +48,7 @@ def is_business_day(dates: pd.Series) -> pd.Series:
 def add_business_days(dates: pd.Series, n: int | pd.Series, roll: str = "forward") -> pd.Series:
     """The date n business days after each date (after rolling a non-business day `forward`)."""
     d = _days(dates)
-    out = np.full(len(d), np.datetime64("NaT"), dtype="datetime64[D]")
+    out = np.full(len(d), np.datetime64("NaT", "D"), dtype="datetime64[D]")
     ok = ~np.isnat(d)
     offsets = np.asarray(n if np.ndim(n) == 0 else np.asarray(n))
     offs = offsets if offsets.ndim == 0 else offsets[ok]
