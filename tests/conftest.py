@@ -15,6 +15,7 @@ settings.load_profile("explore" if os.environ.get("VOS_FUZZ_EXAMPLES") else "rep
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
+SAMPLE_CONFIG = SAMPLE / "vos.toml"
 
 
 def pnr(year: int, month: int, day: int, serial: int = 12, sex: str = "Kvinna", samordning: bool = False) -> str:

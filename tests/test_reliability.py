@@ -285,6 +285,7 @@ def vos_run(out: Path) -> subprocess.Popen:
                              "-m", "2026-03", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+@pytest.mark.posix_only
 @pytest.mark.parametrize("delay", [0.3, 1.0, 1.8, 2.6, 3.4])
 def test_killed_run_leaves_a_complete_month_and_no_stale_lock(tmp_path, delay):
     assert vos_run(tmp_path).wait() == 0
@@ -302,6 +303,7 @@ def test_killed_run_leaves_a_complete_month_and_no_stale_lock(tmp_path, delay):
     assert complete(month) and not list(tmp_path.glob(".2026-03*"))
 
 
+@pytest.mark.posix_only
 def test_sigterm_during_a_run_keeps_the_previous_month(tmp_path):
     assert vos_run(tmp_path).wait() == 0
     before = {p.name: p.read_bytes() for p in (tmp_path / "2026-03").iterdir()}
