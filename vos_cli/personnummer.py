@@ -14,15 +14,23 @@ import pandas as pd
 from vos_cli.io.contract import Kon
 
 _PATTERN = r"^(?P<cc>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<last>\d{4})$"
-# a plausible (YY)YYMMDD (day + 60 for samordningsnummer), then 4 digits; never inside a longer
-# number or an amount with decimals
+# IVO's substitute for a person with neither personnummer nor samordningsnummer: ÅÅÅÅMMDD-TNNN,
+# T then three characters, the third a digit (odd man, even woman); never Luhn-checked
+_RESERVE = r"^(?P<date>\d{8})-?[Tt](?P<rest>[0-9A-Za-z]{2}\d)$"
+# a plausible (YY)YYMMDD (day + 60 for samordningsnummer), then 4 digits or T+3; never inside a
+# longer number or an amount with decimals
 _MASK_RE = re.compile(
-    r"(?<![\w.,])((?:\d{2})?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01]))([-+]?)(\d{4})(?!\w|[.,]\d)"
+    r"(?<![\w.,])((?:\d{2})?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01]))([-+]?)"
+    r"(\d{4}|[Tt][0-9A-Za-z]{2}\d)(?!\w|[.,]\d)"
 )
 
 REASON_FORMAT = "ogiltigt personnummer (format)"
 REASON_DATE = "ogiltigt personnummer (datum)"
 REASON_CHECK = "ogiltigt personnummer (kontrollsiffra)"
+
+# flags on values that were read, but by an assumption the fee administrator should know of
+FLAG_CENTURY = "century"  # ten digits without - or +: the century is a guess
+FLAG_PLUS = "plus"  # YYMMDD-NNNN of someone who turns 100 this year: Skatteverket writes +
 
 
 def _luhn_sum(digits: np.ndarray) -> np.ndarray:
@@ -41,27 +49,31 @@ def check_digits(nine: np.ndarray) -> np.ndarray:
     return (10 - _luhn_sum(nine) % 10) % 10
 
 
-def parse(values: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series]:
-    """Normalise to `YYYYMMDD-NNNN`; return (normalised or <NA>, reason or <NA>) aligned to values.
+def parse(values: pd.Series, ref_date: dt.date, reserve_ok: bool = False,
+          with_flags: bool = False) -> tuple[pd.Series, ...]:
+    """Normalise to `YYYYMMDD-NNNN`; return (normalised or <NA>, reason or <NA>[, flag or <NA>]).
 
-    A 10-digit form gets the century that makes the person at most 99 years old on ref_date,
-    or 100+ with `+`. ref_date is the report date, so results never depend on the day of the run.
+    The century of a 10-digit form follows Skatteverket (folkbokföringslagen 18 §) relative to
+    the report's own date R, year Y (never today's date): `YYMMDD+NNNN` is the latest birth year
+    with those digits and Y − year ≥ 100 (the + is written from the start of the year the person
+    turns 100); `YYMMDD-NNNN` and ten bare digits the latest birth date not after R. Flags say
+    where that reading is an assumption (rules.md §9). reserve_ok accepts IVO's ÅÅÅÅMMDD-TNNN.
     """
     codes, uniques = pd.factorize(values.astype("str").str.replace(r"\s", "", regex=True))
     uniq = pd.Series(uniques, dtype="str")
-    norm, reason = _parse_unique(uniq, ref_date)
-    norm_arr, reason_arr = norm.to_numpy(dtype=object), reason.to_numpy(dtype=object)
-    out_norm = np.where(codes >= 0, norm_arr[codes], None) if len(uniq) else np.full(len(values), None)
-    out_reason = np.where(codes >= 0, reason_arr[codes], None) if len(uniq) else np.full(len(values), None)
-    return (
-        pd.Series(out_norm, index=values.index, dtype="str"),
-        pd.Series(out_reason, index=values.index, dtype="str"),
-    )
+    parts = _parse_unique(uniq, ref_date, reserve_ok)
+    out = []
+    for part in parts if with_flags else parts[:2]:
+        arr = part.to_numpy(dtype=object)
+        spread = np.where(codes >= 0, arr[codes], None) if len(uniq) else np.full(len(values), None)
+        out.append(pd.Series(spread, index=values.index, dtype="str"))
+    return tuple(out)
 
 
-def _parse_unique(s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series]:
+def _parse_unique(s: pd.Series, ref_date: dt.date, reserve_ok: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
     parts = s.str.extract(_PATTERN)
     reason = pd.Series(pd.NA, index=s.index, dtype="str")
+    flag = pd.Series(pd.NA, index=s.index, dtype="str")
     fmt_ok = parts["yymmdd"].notna()
     reason[~fmt_ok] = REASON_FORMAT
 
@@ -70,20 +82,24 @@ def _parse_unique(s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series
     dd = pd.to_numeric(parts["yymmdd"].str[4:6], errors="coerce")
     day = dd.where(dd <= 60, dd - 60)  # samordningsnummer: day + 60
     cc = pd.to_numeric(parts["cc"], errors="coerce")
+    y = ref_date.year
 
-    # century for 10-digit forms: the latest year not after ref_date, minus 100 for '+'
-    ref_c = ref_date.year // 100
-    guess_year = ref_c * 100 + yy
-    guess_date = pd.to_datetime(
-        pd.DataFrame({"year": guess_year, "month": mm, "day": day}), errors="coerce"
-    )
+    # dash or no separator: the latest birth date with these digits not after ref_date
+    guess_year = (y // 100) * 100 + yy
+    guess_date = pd.to_datetime(pd.DataFrame({"year": guess_year, "month": mm, "day": day}), errors="coerce")
     in_future = guess_date > pd.Timestamp(ref_date)
     # when the guessed date is invalid (29 Feb), decide on the year alone
-    in_future = in_future | (guess_date.isna() & (guess_year > ref_date.year))
-    year10 = guess_year - 100 * in_future.astype(int)
-    year10 = year10 - 100 * (parts["sep"] == "+").astype(int)
-    year = cc * 100 + yy
-    year = year.where(cc.notna(), year10)
+    in_future = in_future | (guess_date.isna() & (guess_year > y))
+    dash_year = guess_year - 100 * in_future.astype(int)
+    # plus: the latest year with these two digits at least 100 years before Y
+    plus_year = (y - 100) - ((y - 100 - yy) % 100)
+    plus = parts["sep"] == "+"
+    year10 = dash_year.where(~plus, plus_year)
+    year = (cc * 100 + yy).where(cc.notna(), year10)
+
+    ten_digit = fmt_ok & cc.isna()
+    flag[ten_digit & (parts["sep"] == "")] = FLAG_CENTURY
+    flag[ten_digit & (parts["sep"] == "-") & (y - year == 100)] = FLAG_PLUS
 
     birth = pd.to_datetime(pd.DataFrame({"year": year, "month": mm, "day": day}), errors="coerce")
     date_ok = fmt_ok & birth.notna()
@@ -102,12 +118,26 @@ def _parse_unique(s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series
         + parts["last"]
     )
     norm = norm.where(check_ok, pd.NA)
-    return norm.astype("str"), reason
+    flag = flag.where(check_ok, pd.NA)
+
+    if reserve_ok:
+        r = s.str.extract(_RESERVE)
+        born = pd.to_datetime(r["date"], format="%Y%m%d", errors="coerce")
+        ok = r["date"].notna() & born.notna() & (born <= pd.Timestamp(ref_date))
+        norm = norm.where(~ok, r["date"] + "-T" + r["rest"].str.upper())
+        reason = reason.where(~ok, pd.NA)
+    return norm.astype("str"), reason, flag
+
+
+def is_reserve(pnr: pd.Series) -> pd.Series:
+    """IVO's substitute number (ÅÅÅÅMMDD-TNNN) rather than a personnummer or samordningsnummer."""
+    return pnr.str[9] == "T"
 
 
 def sex(pnr: pd.Series) -> pd.Series:
-    """`Man` for an odd ninth digit of the 10-digit form, else `Kvinna` (from a normalised number)."""
-    digit = pd.to_numeric(pnr.str[-2], errors="coerce")
+    """`Man` for an odd ninth digit of the 10-digit form, else `Kvinna` (from a normalised number);
+    for IVO's ÅÅÅÅMMDD-TNNN the last digit."""
+    digit = pd.to_numeric(pnr.str[-2].where(~is_reserve(pnr).fillna(False), pnr.str[-1]), errors="coerce")
     return pd.Series(np.where(digit % 2 == 1, Kon.MAN, Kon.KVINNA), index=pnr.index, dtype="str").where(
         digit.notna(), pd.NA
     )

@@ -47,6 +47,24 @@ class Col:
     AVGIFTSUTRYMME = "Avgiftsutrymme"
     ENHET = "Enhet"
     PLATSER = "Platser per dag"
+    PERSONKRETS = "Personkrets"
+    KONTAKT = "Kontakt"
+    BEHOV = "Behov"
+    VAD = "Vad"
+    SVAR = "Svar"
+    CIVILSTAND = "Civilstånd"
+    PARTNER = "Make/maka/sambo"
+    INKOMST = "Inkomst efter skatt"
+    BOSTADSTILLAGG = "Bostadstillägg"
+    BOENDEKOSTNAD = "Boendekostnad"
+    HOJNING = "Individuell höjning"
+    SANKNING = "Individuell sänkning"
+    GILTIG_FROM = "Giltig fr.o.m."
+
+    # coverage (vos check)
+    FORSTA_DATUM = "Första datum"
+    SISTA_DATUM = "Sista datum"
+    RADER_I_MANADEN = "Rader i månaden"
 
     # rejected rows and warnings
     FIL = "Fil"
@@ -156,6 +174,8 @@ class Blad:
     NYCKELTAL = "Nyckeltal"
     UTFORARE = "Utförare"
     TREND = "Trend"
+    TACKNING = "Täckning"
+    OVERLAPP = "Överlappande beställningar"
 
 
 class Kon:
@@ -197,6 +217,25 @@ class MalTyp:
     MATLADA = "Matlåda"
 
 
+class Behov:
+    OFORANDRAT = "Oförändrat"
+    OKAT = "Ökat"
+
+
+class Svar:
+    JA = "Tackat ja"
+    NEJ = "Tackat nej"
+
+
+class Civilstand:
+    ENSAM = "Ensamstående"
+    GIFT = "Gift"
+    PARTNER = "Registrerad partner"
+    SAMBO = "Sambo"
+    MAKAR = (GIFT, PARTNER)  # each has half of the couple's income (32 kap. 5 §)
+    PAR = (GIFT, PARTNER, SAMBO)  # cohabiting: the lower minimibelopp, housing cost shared
+
+
 # ---- the input exports -------------------------------------------------------------------
 
 TEXT, PNR, DATE, DATETIME, NUMBER, SIGNED, WHOLE, MONTH, CHOICE = (
@@ -213,6 +252,8 @@ class Field:
     choices: dict[str, str] | None = None
     default: str | None = None
     unique: bool = False
+    # a personnummer column that also accepts IVO's substitute form ÅÅÅÅMMDD-TNNN (rules §9)
+    reserve_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,6 +282,23 @@ FRANVARO_CHOICES = _choices(
     ("Dag oplanerad", FranvaroTyp.OPLANERAD), ("Dag oplanerad frånvaro", FranvaroTyp.OPLANERAD),
     ("Natt oplanerad", FranvaroTyp.OPLANERAD), ("Natt oplanerad frånvaro", FranvaroTyp.OPLANERAD),
 )
+BEHOV_CHOICES = _choices(
+    (Behov.OFORANDRAT, Behov.OFORANDRAT), (Behov.OKAT, Behov.OKAT), ("Oforandrat", Behov.OFORANDRAT),
+    ("Okat", Behov.OKAT), ("Samma", Behov.OFORANDRAT), ("Utökat", Behov.OKAT), ("Ökat behov", Behov.OKAT),
+    ("Oförändrat behov", Behov.OFORANDRAT),
+)
+SVAR_CHOICES = _choices(
+    (Svar.JA, Svar.JA), (Svar.NEJ, Svar.NEJ), ("Ja", Svar.JA), ("Nej", Svar.NEJ), ("Tackar ja", Svar.JA),
+    ("Tackar nej", Svar.NEJ), ("Accepterat", Svar.JA), ("Avböjt", Svar.NEJ),
+)
+CIVILSTAND_CHOICES = _choices(
+    (Civilstand.ENSAM, Civilstand.ENSAM), (Civilstand.GIFT, Civilstand.GIFT),
+    (Civilstand.PARTNER, Civilstand.PARTNER), (Civilstand.SAMBO, Civilstand.SAMBO),
+    ("Ensamstaende", Civilstand.ENSAM), ("Ogift", Civilstand.ENSAM), ("Änka", Civilstand.ENSAM),
+    ("Änkling", Civilstand.ENSAM), ("Skild", Civilstand.ENSAM), ("Ensam", Civilstand.ENSAM),
+    ("Sammanboende", Civilstand.SAMBO), ("Make/maka", Civilstand.GIFT), ("Reg. partner", Civilstand.PARTNER),
+)
+PERSONKRETS_CHOICES = _choices(("1", "1"), ("2", "2"), ("3", "3"), ("1 § 1", "1"), ("1 § 2", "2"), ("1 § 3", "3"))
 MAL_CHOICES = _choices(
     (MalTyp.MALTID, MalTyp.MALTID), (MalTyp.MATLADA, MalTyp.MATLADA),
     ("Maltid", MalTyp.MALTID), ("Matlada", MalTyp.MATLADA), ("Måltider", MalTyp.MALTID),
@@ -259,7 +317,18 @@ COMMON_ALIASES = {
     "Besöksdatum": Col.DATUM, "Tid (min)": Col.MINUTER, "Utförd tid (min)": Col.MINUTER,
     "Minuter utförd tid": Col.MINUTER, "Frånvarotyp": Col.TYP, "Antal portioner": Col.ANTAL,
     "Platser": Col.PLATSER, "Bekräftelse": Col.BEKRAFTAD, "Skickat": Col.SKICKAD,
-    "Utfall": Col.UTFALL,
+    "Utfall": Col.UTFALL, "Beslutsutfall bifall/avslag": Col.UTFALL,
+    "Avbrott från": Col.AVBROTT_FROM, "Avbrott till": Col.AVBROTT_TOM, "Avbrott fom": Col.AVBROTT_FROM,
+    "Avbrott tom": Col.AVBROTT_TOM, "Avbrott start": Col.AVBROTT_FROM, "Avbrott slut": Col.AVBROTT_TOM,
+    "Utförd tid (minuter)": Col.MINUTER, "Tid (minuter)": Col.MINUTER, "Utförd tid minuter": Col.MINUTER,
+    "Minuter utförda": Col.MINUTER, "Beviljad tid (tim/mån)": Col.OMFATTNING, "Beviljade timmar": Col.OMFATTNING,
+    "Beslutsdag": Col.BESLUTSDATUM, "Utförardatum": Col.DATUM, "Besöksdag": Col.DATUM,
+    "Verkställighetsdag": Col.VERKSTALLIGHETSDATUM, "Skickad datum": Col.SKICKAD, "Bekräftad datum": Col.BEKRAFTAD,
+    "Kontakttid": Col.KONTAKT, "Kontaktad": Col.KONTAKT, "Erbjudandedatum": Col.DATUM, "Erbjudet": Col.VAD,
+    "Erbjudande": Col.VAD, "Giltig från": Col.GILTIG_FROM, "Gäller från": Col.GILTIG_FROM,
+    "Nettoinkomst": Col.INKOMST, "Make/maka": Col.PARTNER, "Sambo": Col.PARTNER, "Partner": Col.PARTNER,
+    "Make/maka/sambo personnummer": Col.PARTNER, "Hyra": Col.BOENDEKOSTNAD, "Bostadsbidrag": Col.BOSTADSTILLAGG,
+    "Boendetillägg": Col.BOSTADSTILLAGG, "Antal platser": Col.PLATSER,
 }
 
 EXPORTS: dict[str, Export] = {
@@ -267,7 +336,7 @@ EXPORTS: dict[str, Export] = {
         "beslut",
         (
             Field(Col.BESLUT_ID, TEXT, True, unique=True),
-            Field(Col.PNR, PNR, True),
+            Field(Col.PNR, PNR, True, reserve_ok=True),
             Field(Col.INSATS, TEXT, True),
             Field(Col.LAGRUM),
             Field(Col.UTFALL, CHOICE, choices=UTFALL_CHOICES, default=Utfall.BIFALL),
@@ -280,6 +349,8 @@ EXPORTS: dict[str, Export] = {
             Field(Col.AVSLUTSDATUM, DATE),
             Field(Col.AVSLUTSORSAK),
             Field(Col.SKAL_DROJSMAL),
+            Field(Col.MUNTLIGT_BESLUT, DATE),
+            Field(Col.PERSONKRETS, CHOICE, choices=PERSONKRETS_CHOICES),
         ),
         not_before=((Col.TOM, Col.FROM),),
     ),
@@ -288,7 +359,7 @@ EXPORTS: dict[str, Export] = {
         (
             Field(Col.BESTALLNING_ID, TEXT, True, unique=True),
             Field(Col.BESLUT_ID, TEXT, True),
-            Field(Col.PNR, PNR, True),
+            Field(Col.PNR, PNR, True, reserve_ok=True),
             Field(Col.INSATS, TEXT, True),
             Field(Col.UTFORARE, TEXT, True),
             Field(Col.OMFATTNING, NUMBER),
@@ -353,6 +424,39 @@ EXPORTS: dict[str, Export] = {
         (
             Field(Col.ENHET, TEXT, True, unique=True),
             Field(Col.PLATSER, WHOLE, True),
+        ),
+    ),
+    "utskrivningar": Export(
+        "utskrivningar",
+        (
+            Field(Col.PNR, PNR, True),
+            Field(Col.UTFORARE, TEXT, True),
+            Field(Col.KONTAKT, DATETIME, True),
+            Field(Col.BEHOV, CHOICE, True, choices=BEHOV_CHOICES),
+        ),
+    ),
+    "erbjudanden": Export(
+        "erbjudanden",
+        (
+            Field(Col.BESLUT_ID, TEXT, True),
+            Field(Col.DATUM, DATE, True),
+            Field(Col.VAD, TEXT),
+            Field(Col.SVAR, CHOICE, choices=SVAR_CHOICES),
+        ),
+    ),
+    "inkomster": Export(
+        "inkomster",
+        (
+            Field(Col.PNR, PNR, True),
+            Field(Col.CIVILSTAND, CHOICE, True, choices=CIVILSTAND_CHOICES),
+            Field(Col.PARTNER, PNR),
+            Field(Col.INKOMST, SIGNED, True),
+            Field(Col.BOSTADSTILLAGG, NUMBER),
+            Field(Col.BOENDEKOSTNAD, NUMBER),
+            Field(Col.HOJNING, NUMBER),
+            Field(Col.SANKNING, NUMBER),
+            Field(Col.ORSAK),
+            Field(Col.GILTIG_FROM, DATE, True),
         ),
     ),
 }

@@ -11,7 +11,8 @@ import pandas as pd
 from vos_cli.config import Config
 from vos_cli.errors import InputFileError
 from vos_cli.io.contract import EXPORTS
-from vos_cli.io.readers import REJECTED_COLUMNS, ReadResult, empty_result, find_export, read_export
+from vos_cli.io.discovery import Discovery, closest_export, discover
+from vos_cli.io.readers import REJECTED_COLUMNS, WARNING_COLUMNS, ReadResult, Source, empty_result, read_export, warning
 
 
 @dataclass
@@ -19,6 +20,10 @@ class Inputs:
     results: dict[str, ReadResult] = field(default_factory=dict)
     # rule results shared by several reports of one run (execution dates, end dates), computed once
     cache: dict[str, object] = field(default_factory=dict)
+    # warnings and notes about the folder and the month as a whole (unused files, coverage)
+    extra_warnings: list[dict] = field(default_factory=list)
+    extra_notes: list[str] = field(default_factory=list)
+    discovery: Discovery | None = None
 
     def cached(self, key: str, compute):
         if key not in self.cache:
@@ -33,6 +38,11 @@ class Inputs:
             self.results[name] = empty_result(name)
         return self.results[name].df
 
+    def label(self, name: str) -> str:
+        """The file name(s) an export was read from, for messages."""
+        r = self.results.get(name)
+        return ", ".join(s.path.name for s in r.sources) if r and r.sources else f"{name}.csv"
+
     @property
     def rejected(self) -> pd.DataFrame:
         frames = [r.rejected for r in self.results.values() if len(r.rejected)]
@@ -42,8 +52,18 @@ class Inputs:
     def n_rejected(self) -> int:
         return sum(r.n_rejected for r in self.results.values())
 
-    def files(self) -> list[ReadResult]:
-        return [r for r in self.results.values() if r.path is not None]
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """What needs a look (exit 1): from the readers, the folder and the month's coverage."""
+        rows = [w for r in self.results.values() for w in r.warnings] + self.extra_warnings
+        return pd.DataFrame(rows).reindex(columns=WARNING_COLUMNS) if rows else pd.DataFrame(columns=WARNING_COLUMNS)
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for r in self.results.values() for n in r.notes] + self.extra_notes
+
+    def files(self) -> list[Source]:
+        return [s for r in self.results.values() for s in r.sources]
 
 
 def load_inputs(
@@ -55,23 +75,35 @@ def load_inputs(
     files: dict[str, Path | None] | None = None,
 ) -> Inputs:
     """Read each needed export (missing → InputFileError) and each optional one that exists."""
-    files = files or {}
+    files = {k: v for k, v in (files or {}).items() if v is not None}
     if input_dir is not None and not input_dir.is_dir():
-        raise InputFileError(f"{input_dir}: mappen finns inte — ange exportmappen med --input")
-    inputs = Inputs()
-    for name in needed + optional:
+        raise InputFileError(f"{input_dir.resolve()}: mappen finns inte — ange exportmappen med --input")
+    found = discover(input_dir) if input_dir is not None else Discovery()
+    inputs = Inputs(discovery=found)
+    wanted = needed + tuple(n for n in optional if n not in needed)
+    missing = []
+    for name in wanted:  # every export that is there is read first: its own error is the more specific
         assert name in EXPORTS, name
-        path = files.get(name)
-        if path is None and input_dir is not None:
-            path = find_export(input_dir, name)
-        if path is None:
-            if name in needed:
-                where = input_dir if input_dir is not None else "."
-                raise InputFileError(
-                    f"{where}: hittar inte {name}.csv eller {name}.xlsx — lägg exporten i mappen "
-                    f"eller ange filen med --{name}"
-                )
+        paths = [Path(files[name])] if name in files else found.files(name)
+        if not paths:
+            missing += [name] if name in needed else []
             inputs.results[name] = empty_result(name)
             continue
-        inputs.results[name] = read_export(name, Path(path), config, ref_date)
+        inputs.results[name] = read_export(name, paths, config, ref_date)
+    if missing:
+        name = missing[0]
+        where = input_dir.resolve() if input_dir is not None else Path(".").resolve()
+        raise InputFileError(
+            f"{where}: hittar inte exporten {name} ({name}.csv, .xlsx eller .xls) — lägg exporten i "
+            f"mappen eller ange filen med --{name}"
+        )
+    for path in found.unknown:
+        guess = closest_export(path)
+        hint = f" — om det är exporten {guess}, döp om filen till {guess}{path.suffix}" if guess else \
+            " — flytta filen om den inte hör hit"
+        inputs.extra_warnings.append(warning(path.name, f"filen ser ut som en export men motsvarar ingen av vos "
+                                                        f"exporter och lästes inte{hint}"))
+    not_used = [p.name for name, paths in found.found.items() if name not in wanted and name not in files for p in paths]
+    if not_used:
+        inputs.extra_notes.append("Används inte av den här rapporten: " + ", ".join(not_used))
     return inputs
