@@ -25,12 +25,14 @@ from vos_cli import __version__
 from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
+from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
 from vos_cli.io.workbook import write_report, write_text_atomic
 from vos_cli.period import Period
 from vos_cli.personnummer import mask_strings
 from vos_cli.reports import overview
+from vos_cli.reports.common import finish, prepare
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
 STEPS = [
@@ -131,6 +133,8 @@ def needed_exports() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def run(input_dir: Path, output: Path, period: Period, config: Config,
         progress: Callable[[str], None] | None = None, files: dict[str, Path | None] | None = None) -> RunResult:
     """The month's batch. Raises VosError (exit 2) for bad input; anything else is internal (3)."""
+    for section in ("tariffs", "rates"):  # no kronor at tariffs nobody set; nothing written
+        config.require(period.year, section)
     started = time.perf_counter()
     label = period.label
     when = dt.datetime.now().isoformat(timespec="seconds")
@@ -168,6 +172,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     progress("läser exporterna")
     needed, optional = needed_exports()
     inputs: Inputs = load_inputs(input_dir, config, period.last, needed, optional, files)
+    prepare(inputs, period, config)
     durations["läsning"] = round(time.perf_counter() - t0, 3)
     read_peak = peak_mb()
     steps: list[StepResult] = []
@@ -175,13 +180,17 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     rows_per_sheet: dict[str, dict[str, int]] = {}
     reports = []
     try:
-        work.mkdir(parents=True)
+        try:
+            work.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(osl.output_problem(output, exc, "kan inte skapa månadsmappen")) from None
         osl.private(work, folder=True)
         for name, module_name in STEPS:
             progress(name)
             t = time.perf_counter()
             module = importlib.import_module(f"vos_cli.reports.{module_name}")
             report, summary = module.build(inputs, period, config)
+            finish(report, inputs)
             t_rules = time.perf_counter() - t
             write_report(report, work)
             reports.append(report)
@@ -209,14 +218,16 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             if path.name in rows_per_sheet:
                 entry["rader_per_blad"] = rows_per_sheet[path.name]
             outputs.append(entry)
-        code = EXIT_REJECTED if inputs.n_rejected else EXIT_OK
+        code = EXIT_REJECTED if any(r.needs_look for r in reports) else EXIT_OK
         manifest = {
             "verktyg": f"vos {__version__}",
             "period": period.label,
             "per": f"{period.as_of:%Y-%m-%dT%H:%M}",
             "skapad": dt.datetime.now().isoformat(timespec="seconds"),
             "inputs": [{"export": r.export, "fil": str(r.path), "sha256": r.sha256, "lästa": r.read,
-                        "använda": r.used, "avvisade": r.n_rejected} for r in inputs.files()],
+                        "använda": r.used, "avvisade": r.n_rejected, "läst_som": r.how} for r in inputs.files()],
+            "varningar": inputs.warnings[Col.VARNING].tolist(),
+            "anteckningar": inputs.notes,
             "outputs": outputs,
             "rader": {"lästa": sum(r.read for r in inputs.files()), "använda": sum(r.used for r in inputs.files()),
                       "avvisade": inputs.n_rejected},

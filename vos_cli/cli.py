@@ -20,10 +20,12 @@ from vos_cli import __version__
 from vos_cli import config as config_mod
 from vos_cli import platform as osl
 from vos_cli.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, VosError
+from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.workbook import Report, write_report
 from vos_cli.period import make_period
 from vos_cli.personnummer import mask
+from vos_cli.reports.common import finish, prepare
 
 app = typer.Typer(
     name="vos",
@@ -136,17 +138,23 @@ def _report_rows(inputs: Inputs) -> None:
     for col in ("Fil", "Lästa", "Använda", "Avvisade"):
         table.add_column(col, justify="left" if col == "Fil" else "right")
     for r in inputs.files():
-        table.add_row(r.path.name if r.path else r.export, str(r.read), str(r.used), str(r.n_rejected))
+        table.add_row(r.path.name, str(r.read), str(r.used), str(r.n_rejected))
     say_table(table)
 
 
 def _finish(report: Report, output: Path, inputs: Inputs) -> int:
     path = write_report(report, output)
-    say(f"Skrev {path}")
+    say(f"Skrev {path.resolve()}")
+    for name, _text, _ in report.attachments:
+        say(f"Skrev {(output / name).resolve()}")
     if inputs.n_rejected:
         say(f"{inputs.n_rejected} rader avvisades — se bladet 'Avvisade rader'.")
-        return EXIT_REJECTED
-    return EXIT_OK
+    warnings = report.warnings if report.warnings is not None else inputs.warnings
+    for fil, text in zip(warnings[Col.FIL].head(10), warnings[Col.VARNING].head(10)) if len(warnings) else []:
+        say(f"Varning: {fil}: {text}" if isinstance(fil, str) and fil else f"Varning: {text}")
+    if len(warnings) > 10:
+        say(f"… och {len(warnings) - 10} varningar till — se bladet 'Varningar'.")
+    return EXIT_REJECTED if report.needs_look else EXIT_OK
 
 
 def _counts(title: str, counts: dict) -> None:
@@ -179,9 +187,13 @@ def kr(value: float) -> str:
 
 def _run_report(module, input, output, config, month, as_of, quiet, files) -> int:
     period, cfg = _prepare(month, as_of, config, quiet)
+    for section in getattr(module, "MONEY", ()):  # no kronor at tariffs nobody set
+        cfg.require(period.year, section)
     inputs = load_inputs(input, cfg, period.last, module.NEEDED, module.OPTIONAL, files)
     _report_rows(inputs)
+    prepare(inputs, period, cfg)
     report, summary = module.build(inputs, period, cfg)
+    finish(report, inputs)
     for title, counts in summary.items():
         _counts(title, counts)
     return _finish(report, output, inputs)
@@ -241,13 +253,47 @@ def sample(
     Exempel: vos sample --clients 200 --month 2026-03 --seed 1 --output sample_data
     """
     from vos_cli import sample as gen
+    from vos_cli import template
+    from vos_cli.io.workbook import write_text_atomic
     from vos_cli.period import month_bounds, previous_month
 
     _state["quiet"] = quiet
     month = month or previous_month()
     month_bounds(month)
     counts = gen.write(gen.generate(clients, month, seed), output)
+    write_text_atomic(output / "vos.toml", template.render([int(month[:4])], filled=True))
     say(f"Skrev syntetiska exporter för {month} till {output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    say(f"Skrev {output / 'vos.toml'} (den påhittade kommunens taxor och ersättningar)")
+    return EXIT_OK
+
+
+@app.command()
+@handle_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="Mapp att skriva vos.toml i.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Skriv över en befintlig vos.toml.")] = False,
+    quiet: QuietOpt = False,
+) -> int:
+    """Skriv en kommenterad mall för kommunens inställningar (vos.toml) med alla nycklar.
+
+    Kommunens taxor och ersättningar står bortkommenterade: fyll i dem innan vos avgifter,
+    vos ersattning eller vos run används. Ange sedan filen med --config eller VOS_CONFIG.
+
+    Exempel: vos init /etc/vos
+    """
+    import datetime as dt
+
+    from vos_cli import template
+    from vos_cli.errors import UsageError
+    from vos_cli.io.workbook import write_text_atomic
+
+    _state["quiet"] = quiet
+    path = folder / "vos.toml"
+    if path.exists() and not force:
+        raise UsageError(f"{path.resolve()}: finns redan — redigera den, ange en annan mapp eller använd --force")
+    year = dt.date.today().year
+    write_text_atomic(path, template.render([year - 1, year]))
+    say(f"Skrev {path.resolve()} — fyll i [tariffs.{year}] och [rates.{year}] och ange filen med --config eller VOS_CONFIG")
     return EXIT_OK
 
 

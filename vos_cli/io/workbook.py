@@ -30,8 +30,8 @@ import xlsxwriter.exceptions
 from vos_cli import __version__
 from vos_cli import platform as osl
 from vos_cli.errors import OutputError
-from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED
-from vos_cli.io.readers import REJECTED_COLUMNS, ReadResult
+from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED, SHEET_WARNINGS
+from vos_cli.io.readers import REJECTED_COLUMNS, WARNING_COLUMNS, Source
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CHARS = 32_767
@@ -71,7 +71,7 @@ class About:
     title: str
     period: str
     as_of: str
-    inputs: list[ReadResult] = field(default_factory=list)
+    inputs: list[Source] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     # the moment the report describes; the workbook's creation time (reproducible bytes)
@@ -95,13 +95,25 @@ class Report:
     # text files written beside the workbook: (file name, text, encoding)
     attachments: list[tuple[str, str, str]] = field(default_factory=list)
     rows_per_sheet: dict[str, int] = field(default_factory=dict)
+    # warnings of the month (exit 1), written as the sheet `Varningar`; None: set by reports.common.finish
+    warnings: pd.DataFrame | None = None
+    # the report's own sheets hold something that needs a look (vos check)
+    flagged: bool = False
 
     def all_sheets(self) -> list[Sheet]:
-        """The sheets as written, `Avvisade rader` included, `Om rapporten` excluded."""
+        """The sheets as written, `Varningar` and `Avvisade rader` included, `Om rapporten` excluded."""
         sheets = list(self.sheets)
-        if self.rejected is not None and len(self.rejected):
+        names = {s.name for s in sheets}
+        if self.warnings is not None and len(self.warnings) and SHEET_WARNINGS not in names:
+            sheets.append(Sheet(SHEET_WARNINGS, self.warnings.reindex(columns=WARNING_COLUMNS)))
+        if self.rejected is not None and len(self.rejected) and SHEET_REJECTED not in names:
             sheets.append(Sheet(SHEET_REJECTED, self.rejected.reindex(columns=REJECTED_COLUMNS)))
         return sheets
+
+    @property
+    def needs_look(self) -> bool:
+        """Exit 1: rows rejected, or a warning."""
+        return self.flagged or any(x is not None and len(x) for x in (self.rejected, self.warnings))
 
 
 def _format_for(name: str, s: pd.Series, explicit: dict[str, str]) -> str | None:
@@ -270,10 +282,10 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets
     for note in about.notes:
         row("Obs", note)
     row()
-    row("Indatafil", "Sökväg", "Lästa rader", "Använda rader", "Avvisade rader", "SHA-256", bold=True)
+    row("Indatafil", "Sökväg", "Lästa rader", "Använda rader", "Avvisade rader", "SHA-256", "Export", "Läst som",
+        bold=True)
     for r in about.inputs:
-        row(r.path.name if r.path else r.export, str(r.path) if r.path else "", r.read, r.used,
-            r.n_rejected, r.sha256)
+        row(r.path.name, str(r.path), r.read, r.used, r.n_rejected, r.sha256, r.export, r.how)
     row()
     row("Blad", "Rader", bold=True)
     for s in sheets:
