@@ -15,6 +15,7 @@ from vos_cli.rules.endings import adjusted_end_for
 
 NEEDED = ("bestallningar",)
 OPTIONAL = ("besok", "franvaro", "maltider")
+MONEY = ("rates",)
 SHEET_ORDERS = Blad.PER_BESTALLNING
 SHEET_BOXES = Blad.MATLADOR
 SHEET_PROVIDERS = Blad.PER_UTFORARE

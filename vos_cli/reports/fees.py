@@ -15,6 +15,7 @@ from vos_cli.rules.endings import adjusted_end_for
 
 NEEDED = ("bestallningar",)
 OPTIONAL = ("beslut", "besok", "maltider", "avgiftsutrymme")
+MONEY = ("tariffs",)
 
 
 def tariffs(config: Config, year: int) -> rule.Tariffs:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vos_cli import law
 from vos_cli.config import Config
 from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
@@ -39,7 +40,7 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Tremånadersdatum": "beslutsdatum + 3 kalendermånader; rapporteras när referensdatum är senare",
             "Verkställighetsdatum": "första utförda besöket" if inputs.has("besok") else "registrerat",
             "Bevakning, dagar": config.rules["bevakning_dagar"],
-            "Rapportskyldighet": f"{config.rules['rapportskyldighet_sol']}; {config.rules['rapportskyldighet_lss']}",
+            "Rapportskyldighet": law.REPORTING_SUMMARY,
         }, as_of=f"{a:%Y-%m-%d}"),
         [Sheet(name, getattr(w, attr)) for name, attr in SHEETS],
         inputs.rejected,

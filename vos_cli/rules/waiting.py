@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from vos_cli import personnummer
+from vos_cli import law, personnummer
 from vos_cli.io.contract import Blad, Col, Insats, Kon, Utfall
 
 THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
 LSS_INSATSER = (Insats.KORTTID_LSS,)
-SOL_NEW_FROM = pd.Timestamp("2025-07-01")
 
 FIRST_COLUMNS = [Col.BESLUT_ID, Col.PNR, Col.KON, Col.FODELSEAR, Col.INSATS, Col.BESLUTSDATUM,
                  Col.TREMANADERSDATUM, Col.DAGAR_SEDAN_BESLUT, Col.SKAL_DROJSMAL]
@@ -43,9 +42,9 @@ class Waiting:
 
 
 def default_lagrum(insats: pd.Series, beslutsdatum: pd.Series) -> pd.Series:
-    sol = pd.Series("SoL 4 kap. 1 §", index=insats.index, dtype="str")
-    sol[beslutsdatum >= SOL_NEW_FROM] = "SoL 11 kap. 1 §"
-    sol[insats.isin(LSS_INSATSER)] = "LSS 9 § 6"
+    sol = pd.Series(law.SOL_BISTAND_OLD, index=insats.index, dtype="str")
+    sol[beslutsdatum >= law.NEW_SOL_FROM] = law.SOL_BISTAND_NEW
+    sol[insats.isin(LSS_INSATSER)] = law.LSS_KORTTID
     return sol
 
 
