@@ -18,6 +18,29 @@ SAMPLE = ROOT / "sample_data"
 SAMPLE_CONFIG = SAMPLE / "vos.toml"
 
 
+# The municipality's own amounts have no defaults (a command that computes kronor without them
+# stops): every test runs with the sample municipality's vos.toml in VOS_CONFIG unless it removes it.
+MUNICIPAL_TARIFFS = {
+    "2024": {"timtaxa": 410, "trygghetslarm": 290, "maltid": 60, "matlada": 72, "dagverksamhet_per_dag": 45},
+    "2025": {"timtaxa": 420, "trygghetslarm": 300, "maltid": 62, "matlada": 75, "dagverksamhet_per_dag": 48},
+    "2026": {"timtaxa": 435, "trygghetslarm": 310, "maltid": 65, "matlada": 78, "dagverksamhet_per_dag": 50},
+}
+MUNICIPAL_RATES = {"2024": {"timersattning": 460, "matlada": 68}, "2025": {"timersattning": 475, "matlada": 69},
+                   "2026": {"timersattning": 490, "matlada": 70}}
+
+
+os.environ["VOS_CONFIG"] = str(SAMPLE_CONFIG)  # tests of the missing-config path delete it
+
+
+def municipal_config():
+    """A Config with tariffs and rates for 2024–2026, for rule tests."""
+    import copy
+
+    from vos_cli.config import Config
+
+    return Config(tariffs=copy.deepcopy(MUNICIPAL_TARIFFS), rates=copy.deepcopy(MUNICIPAL_RATES))
+
+
 def pnr(year: int, month: int, day: int, serial: int = 12, sex: str = "Kvinna", samordning: bool = False) -> str:
     return personnummer.make(dt.date(year, month, day), serial, sex, samordning)
 

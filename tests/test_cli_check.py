@@ -1,3 +1,5 @@
+import shutil
+
 import openpyxl
 import pytest
 from typer.testing import CliRunner
@@ -13,21 +15,26 @@ def test_check_on_sample_exits_0_and_writes_workbook(tmp_path):
     res = runner.invoke(app, ["check", "--input", str(SAMPLE), "--output", str(tmp_path), "--month", "2026-03"])
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(tmp_path / "datakvalitet_2026-03.xlsx")
-    assert wb.sheetnames == ["Om rapporten", "Avvisade rader", "Varningar"]
+    assert wb.sheetnames[:4] == ["Om rapporten", "Avvisade rader", "Varningar", "Täckning"]
     assert [c.value for c in wb["Avvisade rader"][1]] == ["Fil", "Rad", "Kolumn", "Värde", "Orsak"]
+    assert [c.value for c in wb["Täckning"][1]] == ["Fil", "Första datum", "Sista datum", "Rader i månaden"]
+    cover = {r[0]: r[1:] for r in wb["Täckning"].iter_rows(min_row=2, values_only=True)}
+    assert cover["besok.csv"][0].date().isoformat() == "2026-03-01" and cover["besok.csv"][2] > 10000
     assert "beslut.csv" in res.output
 
 
-def test_check_with_bad_rows_exits_1_and_lists_them_masked_in_terminal(write_csv, tmp_path):
+def test_check_with_bad_rows_exits_1_and_lists_them_masked_in_terminal(tmp_path):
     bad = P1[:-1] + str((int(P1[-1]) + 1) % 10)
-    write_csv("besok", ["Personnummer", "Utförare", "Datum", "Minuter"],
-              [[P1, "Norr", "2026-03-02", 30], [bad, "Norr", "2026-03-02", 30]], folder=tmp_path / "in")
+    shutil.copytree(SAMPLE, tmp_path / "in")
+    with open(tmp_path / "in" / "besok.csv", "a", encoding="utf-8") as f:
+        f.write(f"{bad};Norr;2026-03-02;30;Hemtjänst\n")
+    n = len((tmp_path / "in" / "besok.csv").read_text(encoding="utf-8").splitlines())
     res = runner.invoke(app, ["check", "-i", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-m", "2026-03"])
     assert res.exit_code == 1
     assert "1 rader avvisades" in res.output
     assert bad not in res.output and P1 not in res.output
     ws = openpyxl.load_workbook(tmp_path / "out" / "datakvalitet_2026-03.xlsx")["Avvisade rader"]
-    assert [c.value for c in ws[2]] == ["besok.csv", 3, "Personnummer", bad, "ogiltigt personnummer (kontrollsiffra)"]
+    assert [c.value for c in ws[2]] == ["besok.csv", n, "Personnummer", bad, "ogiltigt personnummer (kontrollsiffra)"]
 
 
 @pytest.mark.parametrize("args,fragment", [

@@ -87,13 +87,15 @@ def test_half_ore_rounds_up():
 
 
 def test_rate_per_year_and_provider_from_config(tmp_path):
+    from vos_cli.errors import ConfigError
     f = tmp_path / "vos.toml"
     f.write_text('[rates.2027]\ntimersattning = 500\nmatlada = 71\n[rates.2027.utforare."Söder"]\n'
                  'timersattning = 520\n', encoding="utf-8")
     from vos_cli.config import load
     cfg = load(f)
     assert cfg.rate(2027, "timersattning") == 500 and cfg.rate(2027, "timersattning", "Söder") == 520
-    assert cfg.rate(2026, "timersattning") == Config().rate(2026, "timersattning") == 490
+    with pytest.raises(ConfigError, match=r"rates\.2026"):  # no table for 2026 or before: nobody set it
+        cfg.rate(2026, "timersattning")
     assert cfg.rate(2030, "matlada") == 71  # a later year without its own table uses the latest before it
     out = compute([order(), order("O2", P2, "Söder")], month=("2027-03-01", "2027-03-31"),
                   rates=cfg.provider_rates(2027, "timersattning"), default=cfg.rate(2027, "timersattning"))

@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from tests.conftest import frame, pnr
-from vos_cli.config import Config
+from tests.conftest import frame, municipal_config, pnr
 from vos_cli.io.contract import Col
 from vos_cli.reports.fees import tariffs
 from vos_cli.rules import endings, execution
@@ -10,7 +9,7 @@ from vos_cli.rules import fees as rule
 
 P = pnr(1939, 3, 3, 17, "Kvinna")
 MARCH = (pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-31"))
-T2026 = tariffs(Config(), 2026)
+T2026 = tariffs(municipal_config(), 2026)
 
 
 def order(oid="O1", insats="Hemtjänst", utf="Norr", start="2026-01-05", reg="2026-01-05", pn=P, **kw):
@@ -116,7 +115,7 @@ def test_new_order_on_a_running_service_is_not_new_in_billing():
 
 
 def test_tariffs_of_two_different_years():
-    t2024, t2025 = tariffs(Config(), 2024), tariffs(Config(), 2025)
+    t2024, t2025 = tariffs(municipal_config(), 2024), tariffs(municipal_config(), 2025)
     assert (t2024.maxtaxa, t2025.maxtaxa, T2026.maxtaxa) == (2575, 2642, 2660)
     jan24 = (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"))
     b, _, _ = run([order(start="2023-06-01", reg="2023-06-01")], [visit("2024-01-02", 60)], month=jan24, t=t2024)

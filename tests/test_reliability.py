@@ -363,4 +363,5 @@ def test_error_messages_mask_personnummer(tmp_path):
 
 
 def test_every_export_has_a_reader_contract():
-    assert set(EXPORTS) == {"beslut", "bestallningar", "besok", "franvaro", "maltider", "avgiftsutrymme", "enheter"}
+    assert set(EXPORTS) == {"beslut", "bestallningar", "besok", "franvaro", "maltider", "avgiftsutrymme", "enheter",
+                            "utskrivningar", "erbjudanden", "inkomster"}
