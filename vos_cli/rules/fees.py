@@ -1,25 +1,59 @@
-"""The fee administrators' basis (rules.md §7): performed hours, days, alarm, meals; the fee
-under the maxtaxa and the client's avgiftsutrymme; who is new in billing and who ended."""
+"""The fee administrators' basis (rules.md §7, §10): billed hours, days, alarm, meals; the fee under
+the maxtaxa and the client's avgiftsutrymme, per article to the öre; who is new in billing, who
+ended, which orders were not executed, and what needs a look.
+
+Amounts are computed per article and rounded to öre once; the cap is an article of its own (a
+negative line), so the lines of a client always sum to `Att fakturera` exactly.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from vos_cli.io.contract import Col, Insats, MalTyp
-from vos_cli.rules.compensation import round_half_up
-from vos_cli.rules.endings import order_end
+from vos_cli.rules import execution as exe
+from vos_cli.rules.compensation import round_half_up, to_ore
+from vos_cli.rules.endings import expand_days, order_end
 
-FEE_COLUMNS = [Col.PNR, Col.UTFORD_TID, Col.DAGV_DAGAR, Col.TRYGGHETSLARM, Col.MALTIDER_ST, Col.MATLADOR_ST,
-               Col.AVGIFT_FORE_TAK, Col.AVGIFTSTAK, Col.OMSORGSAVGIFT, Col.MATKOSTNAD, Col.ATT_FAKTURERA,
-               Col.TAK_ORSAK, Col.AVGIFTSUTRYMME]
+FEE_COLUMNS = [
+    # the contract's columns, then the second wave's, then ours
+    Col.PNR, Col.UTFORD_TID, Col.DAGV_DAGAR, Col.TRYGGHETSLARM, Col.MALTIDER_ST, Col.MATLADOR_ST,
+    Col.AVGIFT_FORE_TAK, Col.AVGIFTSTAK, Col.OMSORGSAVGIFT, Col.MATKOSTNAD, Col.ATT_FAKTURERA,
+    Col.HEMTJANST_KR, Col.TRYGGHETSLARM_KR, Col.DAGVERKSAMHET_KR, Col.MALTIDER_KR, Col.MATLADOR_KR,
+    Col.UTRYMME_KALLA, Col.BERAKNING,
+    Col.DEBITERAD_TID, Col.TAK_ORSAK, Col.AVGIFTSUTRYMME_KR,
+]
 NEW_COLUMNS = [Col.PNR, Col.INSATS, Col.VERKSTALLIGHETSDATUM, Col.UTFORARE, Col.BESTALLNING_ID]
 ENDED_COLUMNS = [Col.PNR, Col.INSATS, Col.SLUTDATUM, Col.UTFORARE, Col.BESTALLNING_ID, Col.AVSLUTSORSAK]
+ARTICLE_COLUMNS = [Col.PNR, Col.PERIOD, Col.ARTIKEL, Col.ANTAL, Col.A_PRIS, Col.BELOPP]
+OVER_COLUMNS = [Col.PNR, Col.BESTALLNING_ID, Col.UTFORARE, Col.BEVILJAD_MANAD, Col.UTFORD_TIM, Col.OVER_BEVILJAD,
+                Col.KOMMENTAR]
+NOT_EXECUTED_COLUMNS = [Col.PNR, Col.BESTALLNING_ID, Col.INSATS, Col.UTFORARE, Col.STARTDATUM, Col.REG_VERKST,
+                        Col.STATUS, Col.KOMMENTAR]
+CHECK_COLUMNS = [Col.PNR, Col.ORSAK, Col.ATT_FAKTURERA]
 CAP_MAXTAXA = "maxtaxa"
 CAP_UTRYMME = "avgiftsutrymme"
 BILL_END = "_faktureras_till"
+
+# the articles, in invoice order; the cap and the rounding are lines of their own
+ART_HEMTJANST = "Hemtjänst"
+ART_LARM = "Trygghetslarm"
+ART_DAGV = "Dagverksamhet"
+ART_TAK = "Reducering till avgiftstak"
+ART_MALTID = "Måltider"
+ART_MATLADA = "Matlådor"
+ART_AVRUNDNING = "Öresavrundning"
+ARTICLES = (ART_HEMTJANST, ART_LARM, ART_DAGV, ART_TAK, ART_MALTID, ART_MATLADA, ART_AVRUNDNING)
+
+KALLA_EXPORT = "avgiftsutrymme (export)"
+KALLA_INKOMSTER = "beräknat ur inkomster"
+KALLA_SAKNAS = "saknas — maxtaxan gäller"
+
+# where a client's cap came from, and the value (a frame: Personnummer, Avgiftsutrymme, källa)
+KALLA = "_kalla"
 
 
 @dataclass(frozen=True)
@@ -32,11 +66,25 @@ class Tariffs:
     dagverksamhet_per_dag: float
 
 
+@dataclass(frozen=True)
+class Options:
+    """The municipality's choices ([rules] avgift_timmar, [fees])."""
+
+    hours: str = "utford_hogst_beviljad"  # or "utford", "beviljad"
+    alarm: str = "manad"  # or "dag"
+    hour_rounding: str = "manad"  # or "besok"
+    total_rounding: str = "ore"  # or "krona"
+
+
 @dataclass
 class Fees:
     basis: pd.DataFrame
     new: pd.DataFrame
     ended: pd.DataFrame
+    articles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ARTICLE_COLUMNS))
+    over_granted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OVER_COLUMNS))
+    not_executed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOT_EXECUTED_COLUMNS))
+    to_check: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
 
 
 def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataFrame:
@@ -48,25 +96,92 @@ def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataF
 
 def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str) -> pd.DataFrame:
     """Visits of an insats that fall inside an executed order of the same client and provider,
-    from its execution date (never before) to its end."""
+    from its execution date (never before) to its end; each visit in one order."""
     v = visits[visits[Col.INSATS] == insats].reset_index(names="_v")
-    o = orders[orders[Col.INSATS] == insats][[Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST, BILL_END]]
+    o = orders[orders[Col.INSATS] == insats][[Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
+                                              BILL_END, Col.OMFATTNING]]
     m = v.merge(o, on=[Col.PNR, Col.UTFORARE])
     ok = (m[Col.DATUM] >= m[Col.KORREKT_VERKST]) & (m[BILL_END].isna() | (m[Col.DATUM] <= m[BILL_END]))
-    return m[ok].drop_duplicates("_v")
+    return m[ok].sort_values([Col.KORREKT_VERKST, Col.BESTALLNING_ID]).drop_duplicates("_v")
+
+
+def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
+    a = orders[Col.KORREKT_VERKST].where(orders[Col.KORREKT_VERKST] > first, first)
+    b = orders[BILL_END].where(orders[BILL_END].notna() & (orders[BILL_END] < last), last)
+    return ((b - a).dt.days + 1).clip(lower=0).fillna(0).astype("int64")
+
+
+def home_care_hours(orders: pd.DataFrame, visits: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp,
+                    options: Options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per Hemtjänst order running in the month: performed hours, granted hours for the month
+    (Omfattning × active days / days in the month, 2 decimals) and billed hours: the performed
+    hours, at most the granted (seed 003: "beslutad, beviljad och utförd"), or as configured.
+    Returns (per order, the orders whose performed time exceeds the granted)."""
+    month_visits = visits[(visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last)]
+    hem = _in_orders(month_visits, orders, Insats.HEMTJANST)
+    minutes = hem[Col.MINUTER].astype("float64")
+    hem = hem.assign(_h=round_half_up((minutes / 60).to_numpy()).to_numpy() if options.hour_rounding == "besok"
+                     else minutes / 60)
+    performed = hem.groupby(Col.BESTALLNING_ID)["_h"].sum()
+    o = orders[(orders[Col.INSATS] == Insats.HEMTJANST) & (orders[Col.KORREKT_VERKST] <= last)
+               & (orders[BILL_END].isna() | (orders[BILL_END] >= first))]
+    days = _active_days(o, first, last)
+    granted = round_half_up((o[Col.OMFATTNING].astype("float64") * days / last.day).to_numpy()).set_axis(o.index)
+    perf = round_half_up(o[Col.BESTALLNING_ID].map(performed).fillna(0).to_numpy()).set_axis(o.index)
+    if options.hours == "utford":
+        billed = perf
+    elif options.hours == "beviljad":
+        billed = granted.fillna(0)
+    else:
+        billed = pd.concat([perf, granted.fillna(np.inf)], axis=1).min(axis=1)
+    per = pd.DataFrame({Col.BESTALLNING_ID: o[Col.BESTALLNING_ID], Col.PNR: o[Col.PNR], Col.UTFORARE: o[Col.UTFORARE],
+                        Col.BEVILJAD_MANAD: granted, Col.UTFORD_TIM: perf, "_billed": billed})
+    over = per[per[Col.BEVILJAD_MANAD].notna() & (per[Col.UTFORD_TIM] > per[Col.BEVILJAD_MANAD])].copy()
+    over[Col.OVER_BEVILJAD] = round_half_up((over[Col.UTFORD_TIM] - over[Col.BEVILJAD_MANAD]).to_numpy()).to_numpy()
+    note = {"utford_hogst_beviljad": "Debiteras högst beviljad tid", "utford": "Debiteras utförd tid (inställning)",
+            "beviljad": "Debiteras beviljad tid (inställning)"}[options.hours]
+    over[Col.KOMMENTAR] = note + "; utförd tid över beviljad — följ upp med utföraren och handläggaren"
+    return per, over[OVER_COLUMNS].sort_values([Col.UTFORARE, Col.PNR, Col.BESTALLNING_ID], ignore_index=True)
+
+
+def alarm_units(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, per_day: bool) -> pd.Series:
+    """Trygghetslarm per client: 1 per started calendar month, or the days it ran (each day once)."""
+    larm = orders[(orders[Col.INSATS] == Insats.TRYGGHETSLARM) & (orders[Col.KORREKT_VERKST] <= last)
+                  & (orders[BILL_END].isna() | (orders[BILL_END] >= first))]
+    if not per_day:
+        return larm.groupby(Col.PNR).size().clip(upper=1)
+    a = larm[Col.KORREKT_VERKST].where(larm[Col.KORREKT_VERKST] > first, first)
+    b = larm[BILL_END].where(larm[BILL_END].notna() & (larm[BILL_END] < last), last)
+    days = expand_days(larm.assign(_a=a, _b=b), "_a", "_b", [Col.PNR]).drop_duplicates()
+    return days.groupby(Col.PNR).size()
+
+
+def _sv(x: pd.Series, decimals: str = "auto") -> pd.Series:
+    """Swedish numbers for the Beräkning text: 1 200, 5 437,50; each distinct value formatted once."""
+    codes, uniques = pd.factorize(pd.Series(x, dtype="float64").round(2))
+    out = []
+    for v in uniques:
+        whole = float(v).is_integer() and decimals == "auto"
+        text = f"{v:,.0f}" if whole else f"{v:,.2f}"
+        out.append(text.replace(",", "\u00a0").replace(".", ","))
+    arr = np.array(out + [""], dtype=object)
+    return pd.Series(arr[codes], index=x.index, dtype="str")
 
 
 def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrymme: pd.DataFrame,
-          first: pd.Timestamp, last: pd.Timestamp, tariffs: Tariffs) -> pd.DataFrame:
-    """One row per client billed in the month. orders: from billing_orders."""
+          first: pd.Timestamp, last: pd.Timestamp, tariffs: Tariffs, options: Options = Options()) -> Fees:
+    """One row per client billed in the month, its article lines, and the orders over their granted
+    time. orders: from billing_orders. utrymme: Personnummer, Avgiftsutrymme and optionally KALLA."""
+    per_order, over = home_care_hours(orders, visits, first, last, options)
     month_visits = visits[(visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last)]
-    hem = _in_orders(month_visits, orders, Insats.HEMTJANST)
-    hours = (hem.groupby(Col.PNR)[Col.MINUTER].sum().astype("float64") / 60)
+    hem_v = _in_orders(month_visits, orders, Insats.HEMTJANST)
+    performed = hem_v.groupby(Col.PNR)[Col.MINUTER].sum().astype("float64") / 60
+    billed = per_order.groupby(Col.PNR)["_billed"].sum()
     dagv = _in_orders(month_visits, orders, Insats.DAGVERKSAMHET)
     days = dagv.drop_duplicates([Col.PNR, Col.DATUM]).groupby(Col.PNR).size()
+    larm = alarm_units(orders, first, last, options.alarm == "dag")
 
     active = orders[(orders[Col.KORREKT_VERKST] <= last) & (orders[BILL_END].isna() | (orders[BILL_END] >= first))]
-    larm = active[active[Col.INSATS] == Insats.TRYGGHETSLARM].groupby(Col.PNR).size().clip(upper=1)
     month = f"{first:%Y-%m}"
     mm = meals[meals[Col.MANAD] == month]
     n_meals = mm[mm[Col.TYP] == MalTyp.MALTID].groupby(Col.PNR)[Col.ANTAL].sum()
@@ -74,29 +189,134 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
 
     clients = pd.Index(sorted(set(active[Col.PNR]) | set(n_meals.index) | set(n_boxes.index)), name=Col.PNR)
     b = pd.DataFrame(index=clients)
-    b[Col.UTFORD_TID] = round_half_up(hours.reindex(clients).fillna(0).to_numpy()).to_numpy()
+    b[Col.UTFORD_TID] = round_half_up(performed.reindex(clients).fillna(0).to_numpy()).to_numpy()
+    b[Col.DEBITERAD_TID] = round_half_up(billed.reindex(clients).fillna(0).to_numpy()).to_numpy()
     b[Col.DAGV_DAGAR] = days.reindex(clients).fillna(0).astype("int64")
-    b[Col.TRYGGHETSLARM] = larm.reindex(clients).fillna(0).astype("int64")
+    larm_units = larm.reindex(clients).fillna(0).astype("int64")
+    b[Col.TRYGGHETSLARM] = larm_units.clip(upper=1)
     b[Col.MALTIDER_ST] = n_meals.reindex(clients).fillna(0).astype("int64")
     b[Col.MATLADOR_ST] = n_boxes.reindex(clients).fillna(0).astype("int64")
 
-    before = (b[Col.UTFORD_TID] * tariffs.timtaxa + b[Col.TRYGGHETSLARM] * tariffs.trygghetslarm
-              + b[Col.DAGV_DAGAR] * tariffs.dagverksamhet_per_dag)
-    b[Col.AVGIFT_FORE_TAK] = round_half_up(before.to_numpy()).to_numpy()
-    known = utrymme.drop_duplicates(Col.PNR, keep="last").set_index(Col.PNR)[Col.AVGIFTSUTRYMME].astype("float64")
-    u = known.reindex(clients)
+    # each article once, rounded to öre; everything after in whole öre (exact sums)
+    larm_price = tariffs.trygghetslarm if options.alarm == "manad" else \
+        float(round_half_up(np.array([tariffs.trygghetslarm / last.day]))[0])
+    hem_o = to_ore(round_half_up((b[Col.DEBITERAD_TID] * tariffs.timtaxa).to_numpy()))
+    larm_o = to_ore(round_half_up((larm_units * larm_price).to_numpy()))
+    dagv_o = to_ore(round_half_up((b[Col.DAGV_DAGAR] * tariffs.dagverksamhet_per_dag).to_numpy()))
+    meal_o = to_ore(round_half_up((b[Col.MALTIDER_ST] * tariffs.maltid).to_numpy()))
+    box_o = to_ore(round_half_up((b[Col.MATLADOR_ST] * tariffs.matlada).to_numpy()))
+    before_o = hem_o + larm_o + dagv_o
+
+    known = utrymme.drop_duplicates(Col.PNR, keep="last").set_index(Col.PNR)
+    u = known[Col.AVGIFTSUTRYMME].astype("float64").reindex(clients)
+    source = (known[KALLA] if KALLA in known else pd.Series(KALLA_EXPORT, index=known.index)).reindex(clients)
+    source = source.where(u.notna(), KALLA_SAKNAS).astype("str")
     cap = np.minimum(tariffs.maxtaxa, u.clip(lower=0).fillna(tariffs.maxtaxa))
+    cap_o = to_ore(pd.Series(cap.to_numpy()))
+    omsorg_o = np.minimum(before_o.to_numpy(), cap_o.to_numpy())
+    total_o = omsorg_o + meal_o.to_numpy() + box_o.to_numpy()
+    rounded_o = (np.floor(total_o / 100 + 0.5) * 100).astype("int64") if options.total_rounding == "krona" else total_o
+
+    kr = lambda ore: np.asarray(ore, dtype="float64") / 100  # noqa: E731
+    b[Col.AVGIFT_FORE_TAK] = kr(before_o)
     b[Col.AVGIFTSTAK] = cap.to_numpy()
-    b[Col.OMSORGSAVGIFT] = np.minimum(b[Col.AVGIFT_FORE_TAK], b[Col.AVGIFTSTAK])
-    b[Col.MATKOSTNAD] = round_half_up((b[Col.MALTIDER_ST] * tariffs.maltid + b[Col.MATLADOR_ST] * tariffs.matlada)
-                                      .to_numpy()).to_numpy()
-    b[Col.ATT_FAKTURERA] = round_half_up((b[Col.OMSORGSAVGIFT] + b[Col.MATKOSTNAD]).to_numpy()).to_numpy()
-    capped = b[Col.AVGIFT_FORE_TAK] > b[Col.AVGIFTSTAK]
+    b[Col.OMSORGSAVGIFT] = kr(omsorg_o)
+    b[Col.MATKOSTNAD] = kr(meal_o.to_numpy() + box_o.to_numpy())
+    b[Col.ATT_FAKTURERA] = kr(rounded_o)
+    b[Col.HEMTJANST_KR] = kr(hem_o)
+    b[Col.TRYGGHETSLARM_KR] = kr(larm_o)
+    b[Col.DAGVERKSAMHET_KR] = kr(dagv_o)
+    b[Col.MALTIDER_KR] = kr(meal_o)
+    b[Col.MATLADOR_KR] = kr(box_o)
+    b[Col.UTRYMME_KALLA] = source.to_numpy()
+    capped = before_o.to_numpy() > cap_o.to_numpy()
     by_utrymme = u.notna().to_numpy() & (u.clip(lower=0).to_numpy() < tariffs.maxtaxa)
-    reason = np.where(capped, np.where(by_utrymme, CAP_UTRYMME, CAP_MAXTAXA), "")
-    b[Col.TAK_ORSAK] = pd.Series(reason, index=clients, dtype="str")
-    b[Col.AVGIFTSUTRYMME] = u.astype("Float64")
-    return b.reset_index()[FEE_COLUMNS]
+    b[Col.TAK_ORSAK] = pd.Series(np.where(capped, np.where(by_utrymme, CAP_UTRYMME, CAP_MAXTAXA), ""), index=clients,
+                                 dtype="str")
+    b[Col.AVGIFTSUTRYMME_KR] = u.astype("Float64")
+
+    # the calculation in words, as a fee administrator would say it to the client
+    perf_by_client = pd.Series(b[Col.UTFORD_TID].to_numpy(), index=clients)
+    parts = pd.Series("", index=clients, dtype="str")
+    has_h = b[Col.DEBITERAD_TID] > 0
+    parts[has_h] = _sv(b[Col.DEBITERAD_TID])[has_h] + " tim × " + _sv(pd.Series(tariffs.timtaxa, index=clients))[has_h] \
+        + " kr = " + _sv(b[Col.HEMTJANST_KR])[has_h] + " kr"
+    trimmed = has_h & (perf_by_client > b[Col.DEBITERAD_TID]) & (options.hours == "utford_hogst_beviljad")
+    parts[trimmed] = parts[trimmed] + " (utförd " + _sv(perf_by_client)[trimmed] + " tim, högst beviljad tid)"
+
+    def add(mask, text):
+        nonlocal parts
+        mask = pd.Series(np.asarray(mask), index=clients)
+        parts = parts.where(~mask, np.where(parts == "", text, parts + "; " + text))
+
+    has_l = larm_units > 0
+    if options.alarm == "manad":
+        add(has_l, "trygghetslarm " + _sv(b[Col.TRYGGHETSLARM_KR]) + " kr")
+    else:
+        add(has_l, "trygghetslarm " + larm_units.astype("str") + " dagar × " + _sv(pd.Series(larm_price, index=clients),
+                                                                                "2") + " kr = "
+            + _sv(b[Col.TRYGGHETSLARM_KR]) + " kr")
+    has_d = b[Col.DAGV_DAGAR] > 0
+    add(has_d, "dagverksamhet " + b[Col.DAGV_DAGAR].astype("str") + " dagar × "
+        + _sv(pd.Series(tariffs.dagverksamhet_per_dag, index=clients)) + " kr = " + _sv(b[Col.DAGVERKSAMHET_KR]) + " kr")
+    several = (has_h.astype(int) + has_l.astype(int) + has_d.astype(int)) > 1
+    add(several, "summa " + _sv(b[Col.AVGIFT_FORE_TAK]) + " kr")
+    cap_text = np.where(b[Col.TAK_ORSAK] == CAP_UTRYMME,
+                        np.where(u.fillna(0).to_numpy() <= 0, "ingen omsorgsavgift: avgiftsutrymmet är "
+                                 + _sv(u.fillna(0)) + " kr", "begränsad till avgiftsutrymmet " + _sv(b[Col.AVGIFTSTAK])
+                                 + " kr"),
+                        "begränsad till maxtaxan " + _sv(b[Col.AVGIFTSTAK]) + " kr")
+    parts = parts.where(~capped, parts + ", " + pd.Series(cap_text, index=clients))
+    has_m = b[Col.MALTIDER_ST] > 0
+    add(has_m, "måltider " + b[Col.MALTIDER_ST].astype("str") + " × " + _sv(pd.Series(tariffs.maltid, index=clients))
+        + " kr = " + _sv(b[Col.MALTIDER_KR]) + " kr utanför taket")
+    has_b = b[Col.MATLADOR_ST] > 0
+    add(has_b, "matlådor " + b[Col.MATLADOR_ST].astype("str") + " × " + _sv(pd.Series(tariffs.matlada, index=clients))
+        + " kr = " + _sv(b[Col.MATLADOR_KR]) + " kr utanför taket")
+    add(rounded_o != total_o, "avrundat till hela kronor")
+    add(parts == "", "inget att fakturera")
+    b[Col.BERAKNING] = parts + "; att fakturera " + _sv(b[Col.ATT_FAKTURERA]) + " kr"
+    b = b.reset_index()[FEE_COLUMNS]
+
+    lines = article_lines(b, clients, month, tariffs, larm_units, larm_price, omsorg_o - before_o.to_numpy(),
+                          rounded_o - total_o)
+    return Fees(b, pd.DataFrame(columns=NEW_COLUMNS), pd.DataFrame(columns=ENDED_COLUMNS), lines, over)
+
+
+def article_lines(b: pd.DataFrame, clients: pd.Index, month: str, tariffs: Tariffs, larm_units: pd.Series,
+                  larm_price: float, reduction_o: np.ndarray, rounding_o: np.ndarray) -> pd.DataFrame:
+    """One line per client and article with a non-zero amount; the cap and the rounding as lines of
+    their own, so each client's lines sum to `Att fakturera` exactly."""
+    pnr = b[Col.PNR].to_numpy()
+    specs = [
+        (ART_HEMTJANST, b[Col.DEBITERAD_TID], tariffs.timtaxa, b[Col.HEMTJANST_KR]),
+        (ART_LARM, larm_units.to_numpy(), larm_price, b[Col.TRYGGHETSLARM_KR]),
+        (ART_DAGV, b[Col.DAGV_DAGAR], tariffs.dagverksamhet_per_dag, b[Col.DAGVERKSAMHET_KR]),
+        (ART_TAK, np.ones(len(b)), reduction_o / 100, reduction_o / 100),
+        (ART_MALTID, b[Col.MALTIDER_ST], tariffs.maltid, b[Col.MALTIDER_KR]),
+        (ART_MATLADA, b[Col.MATLADOR_ST], tariffs.matlada, b[Col.MATLADOR_KR]),
+        (ART_AVRUNDNING, np.ones(len(b)), rounding_o / 100, rounding_o / 100),
+    ]
+    frames = []
+    for order, (article, qty, price, amount) in enumerate(specs):
+        amount = np.asarray(amount, dtype="float64")
+        frames.append(pd.DataFrame({Col.PNR: pnr, Col.PERIOD: month, Col.ARTIKEL: article,
+                                    Col.ANTAL: np.asarray(qty, dtype="float64"),
+                                    Col.A_PRIS: np.broadcast_to(np.asarray(price, dtype="float64"), len(b)),
+                                    Col.BELOPP: amount, "_o": order})[amount != 0])
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ARTICLE_COLUMNS + ["_o"])
+    return out.sort_values([Col.PNR, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)[ARTICLE_COLUMNS]
+
+
+def not_executed(month_rows: pd.DataFrame) -> pd.DataFrame:
+    """Orders running in the month that were not executed (rules §10, seed 000: "kontakt tas även
+    med avgiftshandläggare"): nobody is billed for them, and the fee administrator knows why."""
+    rows = month_rows[month_rows[Col.STATUS].isin([exe.EJ_PABORJAD, exe.UTAN_BESOK])].copy()
+    comment = pd.Series("Faktureras inte: insatsen har inte startat", index=rows.index, dtype="str")
+    comment[rows[Col.STATUS] == exe.UTAN_BESOK] = ("Faktureras inte: registrerad som verkställd men inget utfört "
+                                                   "besök — kontrollera med utföraren")
+    rows[Col.KOMMENTAR] = comment
+    return rows[NOT_EXECUTED_COLUMNS].sort_values([Col.PNR, Col.STARTDATUM, Col.BESTALLNING_ID], ignore_index=True)
 
 
 def new_in_billing(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
