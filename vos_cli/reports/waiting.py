@@ -19,13 +19,16 @@ OPTIONAL = ("besok",)
 SHEETS = [(Blad.EJ_VERKSTALLDA, "ej_verkstallda"), (Blad.FOR_SENT, "for_sent"),
           (Blad.AVSLUTADE_UTAN, "avslutade"), (Blad.AVBROTT, "avbrott"), (Blad.BEVAKNING, "bevakning"),
           (Blad.DUBBLA, "dubbla"), (Blad.IVO, "ivo"), (Blad.SAMMANSTALLNING, "sammanstallning"),
-          (Blad.VANTANDE, "vantande")]
+          (Blad.INAKTUELLA, "inaktuella"), (Blad.VANTANDE, "vantande")]
 
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
     execution, _ = execution_report.compute(inputs, period)
-    return rule.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution,
-                         pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]))
+    w = rule.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution,
+                      pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]))
+    w.inaktuella = rule.no_longer_current(inputs.df("beslut"), inputs.df("bestallningar"), execution,
+                                          pd.Timestamp(period.as_of_date), int(config.rules["uppfoljning_dagar"]))
+    return w
 
 
 def build(inputs: Inputs, period: Period, config: Config):
@@ -40,12 +43,14 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Tremånadersdatum": "beslutsdatum + 3 kalendermånader; rapporteras när referensdatum är senare",
             "Verkställighetsdatum": "första utförda besöket" if inputs.has("besok") else "registrerat",
             "Bevakning, dagar": config.rules["bevakning_dagar"],
+            "Uppföljning av beslut som upphör, dagar": config.rules["uppfoljning_dagar"],
+            "Beslut som upphör": "Avslutsdatum, eller T.o.m. när den kommer först (ett utgånget beslut väntar inte)",
             "Rapportskyldighet": law.REPORTING_SUMMARY,
         }, as_of=f"{a:%Y-%m-%d}"),
         [Sheet(name, getattr(w, attr)) for name, attr in SHEETS],
         inputs.rejected,
     )
-    counts = {name: len(getattr(w, attr)) for name, attr in SHEETS[:6]}
+    counts = {name: len(getattr(w, attr)) for name, attr in SHEETS[:6] + [(Blad.INAKTUELLA, "inaktuella")]}
     title = "Tremånadersuppföljning"
     summary = {title: counts}
     if len(w.ej_verkstallda):

@@ -14,8 +14,8 @@ KALLA = "Källa"
 
 # prefix of each report file → the sheets the overview reads from it
 SOURCES = {
-    "avgiftsunderlag": [Blad.AVGIFTSUNDERLAG],
-    "verkstallighet": [Blad.VERKSTALLIGHET, Blad.BEKRAFTELSER],
+    "avgiftsunderlag": [Blad.AVGIFTSUNDERLAG, Blad.OVER_BEVILJAD],
+    "verkstallighet": [Blad.VERKSTALLIGHET, Blad.BEKRAFTELSER, Blad.UTSKRIVNING],
     "ersattning": [Blad.PER_BESTALLNING, Blad.PER_UTFORARE],
     "ej_verkstallda": [Blad.EJ_VERKSTALLDA, Blad.BEVAKNING, Blad.VANTANDE],
     "avslut": [Blad.AVSLUT],
@@ -41,6 +41,8 @@ FIGURES = [
 TREND_COUNTS = [FIG_CLIENTS, FIG_ORDERS, FIG_WAITING, FIG_WARNING]
 TREND_MONEY = [FIG_PAY, Col.ATT_FAKTURERA]
 SENT, IN_TIME = "Beställningar skickade", "Bekräftade i tid"
+OVER = "Utförd tid över beviljad (beställningar)"
+DISCHARGES, DISCHARGES_IN_TIME = "Utskrivningar", "Utskrivningar i tid"
 EARLY, LATE = "Verkställighetsdatum för tidigt", "Verkställighetsdatum för sent"
 
 Frames = dict[tuple[str, str], pd.DataFrame]
@@ -65,10 +67,15 @@ def key_figures(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
 def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     """Uppföljning av utförare: acknowledgement in time, execution dates, unplanned absence, pay."""
     acks = _frame(frames, "verkstallighet", Blad.BEKRAFTELSER)
+    if len(acks):  # only orders the 24-hour rule applies to count in punctuality
+        acks = acks[acks[Col.STATUS].notna() & (acks[Col.STATUS] != "")]
     ex = _frame(frames, "verkstallighet", Blad.VERKSTALLIGHET)
     ends = _frame(frames, "avslut", Blad.AVSLUT)
     pay = _frame(frames, "ersattning", Blad.PER_UTFORARE)
-    names = sorted(set().union(*(set(df[Col.UTFORARE]) for df in (acks, ex, ends, pay) if Col.UTFORARE in df)))
+    over = _frame(frames, "avgiftsunderlag", Blad.OVER_BEVILJAD)
+    out_of_hospital = _frame(frames, "verkstallighet", Blad.UTSKRIVNING)
+    names = sorted(set().union(*(set(df[Col.UTFORARE]) for df in (acks, ex, ends, pay, over, out_of_hospital)
+                                 if Col.UTFORARE in df)))
     out = pd.DataFrame(index=pd.Index(names, name=Col.UTFORARE))
 
     def count(df: pd.DataFrame, col: str, value: str) -> pd.Series:
@@ -90,8 +97,13 @@ def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     p = pay.set_index(Col.UTFORARE) if len(pay) else pd.DataFrame(columns=[Col.ERSATT_TID, Col.SUMMA])
     out[Col.ERSATT_TID] = pd.to_numeric(p[Col.ERSATT_TID], errors="coerce").reindex(out.index).fillna(0).to_numpy()
     out[Col.ERSATTNING] = pd.to_numeric(p[Col.SUMMA], errors="coerce").reindex(out.index).fillna(0).to_numpy()
+    out[OVER] = over.groupby(Col.UTFORARE).size().reindex(out.index).fillna(0).astype("int64") if len(over) else 0
+    discharged = out_of_hospital.groupby(Col.UTFORARE).size() if len(out_of_hospital) else pd.Series(dtype="int64")
+    out[DISCHARGES] = discharged.reindex(out.index).fillna(0).astype("int64")
+    out[DISCHARGES_IN_TIME] = count(out_of_hospital, Col.STATUS, "I tid")
     # the sheets each column comes from; their workbooks are named in Nyckeltal and Om rapporten
-    out[KALLA] = f"{Blad.BEKRAFTELSER}, {Blad.VERKSTALLIGHET}, {Blad.AVSLUT}, {Blad.PER_UTFORARE}"
+    out[KALLA] = (f"{Blad.BEKRAFTELSER}, {Blad.VERKSTALLIGHET}, {Blad.UTSKRIVNING}, {Blad.AVSLUT}, {Blad.PER_UTFORARE}, "
+                  f"{Blad.OVER_BEVILJAD}")
     return out.reset_index()
 
 

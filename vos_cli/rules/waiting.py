@@ -24,8 +24,19 @@ IVO_VERKSTALLT = "Verkställt"
 IVO_AVSLUTAT = "Avslutat"
 
 EXECUTED = "_verkstalld"
+ENDS = "_upphor"  # the day a decision stops: Avslutsdatum, or T.o.m. when that is earlier
 ERBJUDANDE = "Erbjudande (vad och när)"
 AVBROTTSDATUM = "Avbrottsdatum"
+TOM_REASON = "Beslutets giltighetstid har gått ut (T.o.m.)"
+
+# Inaktuella och utgående beslut (rules.md §11), status values
+UTGANGET = "Utgånget — avsluta beslutet"
+UTGANGET_OVERKSTALLT = "Utgånget utan verkställighet"
+BESTALLNING_OPPEN = "Beställning öppen efter T.o.m."
+UPPHOR_SNART = "Upphör snart"
+OPPNA = "Öppna beställningar"
+CURRENT_COLUMNS = [Col.BESLUT_ID, Col.PNR, Col.INSATS, Col.TOM, Col.STATUS, Col.AVSLUTSDATUM,
+                   Col.VERKSTALLIGHETSDATUM, OPPNA, Col.HANDLAGGARE, Col.KOMMENTAR]
 
 
 @dataclass
@@ -39,6 +50,7 @@ class Waiting:
     ivo: pd.DataFrame
     sammanstallning: pd.DataFrame
     vantande: pd.DataFrame = None  # every granted decision not executed and not ended, any wait
+    inaktuella: pd.DataFrame = None  # decisions no longer current (rules.md §11)
 
 
 def default_lagrum(insats: pd.Series, beslutsdatum: pd.Series) -> pd.Series:
@@ -62,6 +74,8 @@ def decisions_with_execution(beslut: pd.DataFrame, execution: pd.DataFrame) -> p
     d[Col.FODELSEAR] = personnummer.birth_year(d[Col.PNR])
     lagrum = d[Col.LAGRUM]
     d[Col.LAGRUM] = lagrum.where(lagrum.notna() & (lagrum != ""), default_lagrum(d[Col.INSATS], d[Col.BESLUTSDATUM]))
+    av, tom = d[Col.AVSLUTSDATUM].astype("datetime64[us]"), d[Col.TOM].astype("datetime64[us]")
+    d[ENDS] = av.where(av.notna() & (tom.isna() | (av <= tom)), tom)
     return d
 
 
@@ -81,6 +95,11 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
     a = pd.Timestamp(as_of).normalize()
     q0 = quarter_start(a)
     d = decisions_with_execution(beslut, execution)
+    # a decision stops on its Avslutsdatum, or on its T.o.m. when that comes first: one that expired
+    # without execution is reported once, as ended, in the quarter of its T.o.m. (rules.md §11)
+    by_tom = d[Col.TOM].notna() & (d[Col.AVSLUTSDATUM].isna() | (d[Col.TOM] < d[Col.AVSLUTSDATUM]))
+    d.loc[by_tom, Col.AVSLUTSORSAK] = TOM_REASON
+    d[Col.AVSLUTSDATUM] = d[ENDS]
     t, ex, end = d[Col.TREMANADERSDATUM], d[EXECUTED], d[Col.AVSLUTSDATUM]
     executed_by_a = ex.notna() & (ex <= a)
     ended_by_a = end.notna() & (end <= a)
@@ -118,6 +137,46 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
     waiting_now = d[~executed_by_a & ~ended_by_a & (d[Col.BESLUTSDATUM] <= a)]
     w.vantande = _frame(waiting_now, a, {VANTEBAND: waiting_band(waiting_now[Col.BESLUTSDATUM], a)})
     return w
+
+
+def no_longer_current(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame, as_of: pd.Timestamp,
+                      follow_days: int = 60) -> pd.DataFrame:
+    """Seed 000, the monthly meeting: "säkerställer att de som ligger i verksamhetssystemet är aktuella".
+    Granted decisions whose T.o.m. has passed without an Avslutsdatum (executed or never), whose
+    orders are still open after the T.o.m., or that end within `follow_days` days of the as-of date."""
+    a = pd.Timestamp(as_of).normalize()
+    d = decisions_with_execution(beslut, execution)
+    d = d[d[Col.TOM].notna()]
+    open_orders = orders[orders[Col.BESLUT_ID].isin(d[Col.BESLUT_ID])]
+    tom = pd.Series(d.set_index(Col.BESLUT_ID)[Col.TOM].reindex(open_orders[Col.BESLUT_ID]).to_numpy(),
+                    index=open_orders.index, dtype="datetime64[us]")
+    still = open_orders[(tom < a) & (open_orders[Col.SLUTDATUM].isna() | (open_orders[Col.SLUTDATUM] > tom))]
+    ids = still.groupby(Col.BESLUT_ID)[Col.BESTALLNING_ID].agg(lambda s: ", ".join(sorted(s)))
+    d[OPPNA] = d[Col.BESLUT_ID].map(ids).astype("str")
+    expired = (d[Col.TOM] < a) & d[Col.AVSLUTSDATUM].isna()
+    never = d[EXECUTED].isna() | (d[EXECUTED] > d[Col.TOM])
+    ending = (d[Col.TOM] >= a) & (d[Col.TOM] <= a + pd.Timedelta(days=follow_days)) & \
+        ~(d[Col.AVSLUTSDATUM].notna() & (d[Col.AVSLUTSDATUM] <= a))
+    status = pd.Series(pd.NA, index=d.index, dtype="str")
+    status[ending] = UPPHOR_SNART
+    status[d[OPPNA].notna() & (d[Col.TOM] < a)] = BESTALLNING_OPPEN
+    status[expired & ~never] = UTGANGET
+    status[expired & never] = UTGANGET_OVERKSTALLT
+    comment = pd.Series("", index=d.index, dtype="str")
+    comment[status == UTGANGET] = "T.o.m. har passerat — avsluta beslutet eller följ upp och fatta nytt beslut"
+    comment[status == UTGANGET_OVERKSTALLT] = ("Verkställdes aldrig; rapporteras en gång som avslutat utan "
+                                               "verkställighet i kvartalet för T.o.m. — avsluta beslutet")
+    comment[status == BESTALLNING_OPPEN] = "Avsluta beställningen " + d[OPPNA].fillna("") + \
+        " — beslutet gäller inte längre"
+    comment[status == UPPHOR_SNART] = "Följ upp före " + d[Col.TOM].dt.strftime("%Y-%m-%d") + \
+        f" (inom {follow_days} dagar)"
+    has_open = d[OPPNA].notna() & status.isin([UTGANGET, UTGANGET_OVERKSTALLT])
+    comment[has_open] = comment[has_open] + "; avsluta också beställningen " + d.loc[has_open, OPPNA]
+    out = d.assign(**{Col.STATUS: status, Col.KOMMENTAR: comment, Col.VERKSTALLIGHETSDATUM: d[EXECUTED]})
+    out = out[status.notna()]
+    order = {UTGANGET_OVERKSTALLT: 0, UTGANGET: 1, BESTALLNING_OPPEN: 2, UPPHOR_SNART: 3}
+    out = out.assign(_o=out[Col.STATUS].map(order)).sort_values(["_o", Col.TOM, Col.BESLUT_ID])
+    return out[CURRENT_COLUMNS].reset_index(drop=True)
 
 
 VANTEBAND = "Väntetid"
