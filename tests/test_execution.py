@@ -84,7 +84,8 @@ def test_new_order_on_running_service_ends_the_previous_and_starts_at_its_first_
               order(**{Col.BESTALLNING_ID: "O2", Col.BESLUT_ID: "B2", Col.STARTDATUM: "2026-03-16",
                        Col.VERKSTALLIGHETSDATUM: "2026-03-16"})]
     out = run(orders, [visit("2026-03-02"), visit("2026-03-13"), visit("2026-03-17")])
-    assert out.loc["O1", rule.END] == pd.Timestamp("2026-03-15")
+    # the day before the new order's execution date (its first visit), not its Startdatum
+    assert out.loc["O1", rule.END] == pd.Timestamp("2026-03-16")
     assert out.loc["O2", Col.FORSTA_BESOK] == pd.Timestamp("2026-03-17")
     assert out.loc["O2", Col.STATUS] == rule.FOR_TIDIGT
 

@@ -35,7 +35,7 @@ def run(orders, visits=(), meals=(), utrymme=None, month=MARCH, t=T2026):
         {Col.PNR: pnr(1930, 1, 1), Col.UTFORARE: "x", Col.MANAD: "2000-01", Col.TYP: "Måltid", Col.ANTAL: "1"}])
     u = frame("avgiftsutrymme", [{Col.PNR: P, Col.AVGIFTSUTRYMME: str(utrymme)}] if utrymme is not None else
               [{Col.PNR: pnr(1930, 1, 1), Col.AVGIFTSUTRYMME: "1"}])
-    b = rule.basis(billing, v, m, u, *month, t).set_index(Col.PNR)
+    b = rule.basis(billing, v, m, u, *month, t).basis.set_index(Col.PNR)
     return b, rule.new_in_billing(billing, *month), rule.ended(billing, *month)
 
 
