@@ -97,6 +97,8 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML med
 MonthOpt = Annotated[str | None, typer.Option("--month", "-m", help="Månad ÅÅÅÅ-MM (standard: föregående månad).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Bedömningstidpunkt ÅÅÅÅ-MM-DD[THH:MM] (standard: månadens sista dag 23:59).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Skriv bara ut fel.")]
+LedgerOpt = Annotated[str | None, typer.Option(
+    "--ledger", help="Liggarens databas-URL (standard: [ledger] url, annars OUTPUT/vos.sqlite).")]
 
 
 def _file_opt(name: str):
@@ -110,6 +112,9 @@ FranvaroOpt = _file_opt("franvaro")
 MaltiderOpt = _file_opt("maltider")
 UtrymmeOpt = _file_opt("avgiftsutrymme")
 EnheterOpt = _file_opt("enheter")
+UtskrivningarOpt = _file_opt("utskrivningar")
+ErbjudandenOpt = _file_opt("erbjudanden")
+InkomsterOpt = _file_opt("inkomster")
 
 
 def version_callback(value: bool) -> None:
@@ -185,13 +190,30 @@ def kr(value: float) -> str:
 # ---- commands ----------------------------------------------------------------------------
 
 
-def _run_report(module, input, output, config, month, as_of, quiet, files) -> int:
+def _history(inputs: Inputs, period, cfg, output: Path, ledger: str | None) -> None:
+    """A report that uses the ledger reads it when there is one (it never creates one)."""
+    from vos_cli import batch, history
+    from vos_cli.store.ledger import FILE_NAME, Ledger
+
+    url = batch.ledger_url(cfg, output, ledger)
+    if not ledger and not cfg.ledger.get("url") and not (output / FILE_NAME).exists():
+        return
+    book = Ledger.open(url, create=bool(ledger or cfg.ledger.get("url")))
+    try:
+        inputs.history = history.gather(book, inputs, period, cfg)
+    finally:
+        book.close()
+
+
+def _run_report(module, input, output, config, month, as_of, quiet, files, ledger=None) -> int:
     period, cfg = _prepare(month, as_of, config, quiet)
     for section in getattr(module, "MONEY", ()):  # no kronor at tariffs nobody set
         cfg.require(period.year, section)
     inputs = load_inputs(input, cfg, period.last, module.NEEDED, module.OPTIONAL, files)
     _report_rows(inputs)
     prepare(inputs, period, cfg)
+    if getattr(module, "HISTORY", False):
+        _history(inputs, period, cfg, output, ledger)
     report, summary = module.build(inputs, period, cfg)
     finish(report, inputs)
     for title, counts in summary.items():
@@ -216,13 +238,18 @@ def report_command(name: str, module_name: str, doc: str) -> None:
         maltider: MaltiderOpt = None,
         avgiftsutrymme: UtrymmeOpt = None,
         enheter: EnheterOpt = None,
+        utskrivningar: UtskrivningarOpt = None,
+        erbjudanden: ErbjudandenOpt = None,
+        inkomster: InkomsterOpt = None,
+        ledger: LedgerOpt = None,
     ) -> int:
         import importlib
 
         module = importlib.import_module(f"vos_cli.reports.{module_name}")
         files = dict(beslut=beslut, bestallningar=bestallningar, besok=besok, franvaro=franvaro,
-                     maltider=maltider, avgiftsutrymme=avgiftsutrymme, enheter=enheter)
-        return _run_report(module, input, output, config, month, as_of, quiet, files)
+                     maltider=maltider, avgiftsutrymme=avgiftsutrymme, enheter=enheter, utskrivningar=utskrivningar,
+                     erbjudanden=erbjudanden, inkomster=inkomster)
+        return _run_report(module, input, output, config, month, as_of, quiet, files, ledger)
 
     command.__doc__ = doc
     command.__name__ = name.replace("-", "_")
@@ -246,12 +273,16 @@ def sample(
     clients: Annotated[int, typer.Option("--clients", "-n", min=1, help="Antal brukare.")] = 200,
     month: MonthOpt = None,
     seed: Annotated[int, typer.Option("--seed", help="Slumpfrö; samma frö ger samma data.")] = 1,
+    months: Annotated[int, typer.Option("--months", min=1, max=24,
+                                        help="Antal månader med besök, frånvaro och måltider (månaden och de före).")] = 1,
     quiet: QuietOpt = False,
 ) -> int:
     """Skapa en syntetisk kommun (påhittade brukare) att prova vos på.
 
     Exempel: vos sample --clients 200 --month 2026-03 --seed 1 --output sample_data
     """
+    import pandas as pd
+
     from vos_cli import sample as gen
     from vos_cli import template
     from vos_cli.io.workbook import write_text_atomic
@@ -260,8 +291,9 @@ def sample(
     _state["quiet"] = quiet
     month = month or previous_month()
     month_bounds(month)
-    counts = gen.write(gen.generate(clients, month, seed), output)
-    write_text_atomic(output / "vos.toml", template.render([int(month[:4])], filled=True))
+    counts = gen.write(gen.generate(clients, month, seed, months), output)
+    first_year = int(str(pd.Period(month, "M") - (months - 1))[:4])
+    write_text_atomic(output / "vos.toml", template.render(list(range(first_year, int(month[:4]) + 1)), filled=True))
     say(f"Skrev syntetiska exporter för {month} till {output}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     say(f"Skrev {output / 'vos.toml'} (den påhittade kommunens taxor och ersättningar)")
     return EXIT_OK
@@ -336,6 +368,7 @@ def run(
     month: MonthOpt = None,
     as_of: AsOfOpt = None,
     quiet: QuietOpt = False,
+    ledger: LedgerOpt = None,
 ) -> int:
     """Månadskörningen: läs alla exporter en gång och skriv alla rapporter till OUTPUT/ÅÅÅÅ-MM/ med manifest.json.
 
@@ -351,9 +384,10 @@ def run(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=out, transient=True) as bar:
             task = bar.add_task("vos run", total=None)
-            result = batch.run(input, output, period, cfg, lambda step: bar.update(task, description=step))
+            result = batch.run(input, output, period, cfg, lambda step: bar.update(task, description=step),
+                               ledger=ledger)
     else:
-        result = batch.run(input, output, period, cfg)
+        result = batch.run(input, output, period, cfg, ledger=ledger)
     _run_summary(result)
     return result.exit_code
 
@@ -391,13 +425,112 @@ def overview(
     month_dir = output / period.label
     if not month_dir.is_dir():
         raise VosError(f"{month_dir}: månadsmappen finns inte — kör först vos run --month {period.label}")
+    from vos_cli import history
+    from vos_cli.store.ledger import FILE_NAME, Ledger
+
     with batch.lock(output):
         frames, files = report.frames_from_folder(month_dir)
-        ov, figures = report.build(frames, files, period, output)
+        trend = None
+        if (output / FILE_NAME).exists():
+            book = Ledger.open(batch.ledger_url(config_mod.Config(), output), create=False)
+            try:
+                first = history.month_back(period.label, 11)
+                trend = {r.manad: r.nyckeltal for r in book.months() if first <= r.manad < period.label}
+            finally:
+                book.close()
+        ov, figures = report.build(frames, files, period, output, trend)
         path = write_report(ov, month_dir)
         batch.update_manifest(month_dir, path, report.figures_dict(figures))
     say(f"Skrev {path}")
     _counts("Nyckeltal", report.figures_dict(figures))
+    return EXIT_OK
+
+
+@app.command()
+@handle_errors
+def history(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=(
+        "Utdatamappen med liggaren (vos.sqlite); anges den skrivs också en arbetsbok (historik.xlsx) dit.")
+    )] = None,
+    config: ConfigOpt = None,
+    ledger: LedgerOpt = None,
+    pnr: Annotated[str | None, typer.Option("--pnr", help="En brukares avgiftsrader månad för månad.")] = None,
+    quiet: QuietOpt = False,
+) -> int:
+    """Visa vad liggaren minns: månaderna som körts, deras indata, summor och rättelser.
+
+    Med --pnr en brukares avgiftsrader och rättelser månad för månad (personnumret maskeras på
+    skärmen; arbetsboken med --output innehåller det i sin helhet, för personalen).
+
+    Exempel: vos history --output /srv/vos --pnr 19450312-1234
+    """
+    import datetime as dt
+
+    import pandas as pd
+
+    from vos_cli import batch
+    from vos_cli import personnummer as pn
+    from vos_cli.errors import UsageError
+    from vos_cli.io.workbook import About, Report, Sheet
+    from vos_cli.store.ledger import Ledger
+
+    _state["quiet"] = quiet
+    cfg = config_mod.load(config)
+    folder = output or Path("vos-output")
+    book = Ledger.open(batch.ledger_url(cfg, folder, ledger), create=False)
+    try:
+        runs = book.months()
+        months = pd.DataFrame([{
+            "Månad": r.manad, "Körd": r.skapad[:16].replace("T", " "), "Version": r.version,
+            "Indata": ", ".join(f"{i.get('export')} ({str(i.get('sha256', ''))[:8]})" for i in r.indata),
+            "Brukare": r.summor.get("brukare", 0), "Att fakturera (kr)": r.summor.get("att_fakturera", 0.0),
+            "Rättelser (st)": r.summor.get("rattelser_avgift", 0) + r.summor.get("rattelser_ersattning", 0),
+            "Rättelser avgift (kr)": r.summor.get("rattelser_avgift_kr", 0.0),
+            "Rättelser ersättning (kr)": r.summor.get("rattelser_ersattning_kr", 0.0),
+            "Rättade månader": ", ".join(r.summor.get("rattade_manader", [])),
+        } for r in runs], columns=["Månad", "Körd", "Version", "Indata", "Brukare", "Att fakturera (kr)", "Rättelser (st)",
+                                   "Rättelser avgift (kr)", "Rättelser ersättning (kr)", "Rättade månader"])
+        table = Table(title=f"Liggaren — {len(runs)} månad(er)", title_justify="left")
+        for c in ("Månad", "Körd", "Brukare", "Att fakturera (kr)", "Rättelser (st)", "Rättade månader"):
+            table.add_column(c, justify="right" if c in ("Brukare", "Att fakturera (kr)", "Rättelser (st)") else "left")
+        for r in months.to_dict("records"):
+            table.add_row(r["Månad"], r["Körd"], str(r["Brukare"]), kr(float(r["Att fakturera (kr)"])),
+                          str(r["Rättelser (st)"]), r["Rättade månader"])
+        say_table(table)
+        sheets = [Sheet("Månader", months)]
+        if pnr:
+            norm, why = pn.parse(pd.Series([pnr]), dt.date.today(), reserve_ok=True)
+            if pd.isna(norm.iloc[0]):
+                raise UsageError(f"--pnr {mask(pnr)}: {why.iloc[0]} — ange ÅÅÅÅMMDD-NNNN")
+            who = norm.iloc[0]
+            lines = book.client_lines(who).rename(columns={
+                "manad": "Månad", "pnr": "Personnummer", "artikel": "Artikel", "antal": "Antal", "a_pris": "À-pris (kr)"})
+            lines["Belopp (kr)"] = lines.pop("belopp_ore") / 100
+            fixes = book.client_corrections(who)
+            fixes = pd.DataFrame({"Registrerad i": fixes["manad"], "Avser månad": fixes["avser"],
+                                  "Artikel": fixes["artikel"], "Differens (kr)": fixes["differens_ore"] / 100,
+                                  "Orsak": fixes["orsak"]})
+            table = Table(title=f"Avgiftsrader för {who}", title_justify="left")
+            for c in ("Månad", "Artikel", "Antal", "Belopp (kr)"):
+                table.add_column(c, justify="left" if c in ("Månad", "Artikel") else "right")
+            for r in lines.to_dict("records"):
+                table.add_row(r["Månad"], r["Artikel"], f"{r['Antal']:g}", kr(r["Belopp (kr)"]))
+            say_table(table)
+            for r in fixes.to_dict("records"):
+                say(f"Rättelse {r['Registrerad i']} av {r['Avser månad']}: {r['Artikel']} {kr(r['Differens (kr)'])} kr — "
+                    f"{r['Orsak']}")
+            sheets += [Sheet("Avgiftsrader", lines[["Månad", "Personnummer", "Artikel", "Antal", "À-pris (kr)",
+                                                    "Belopp (kr)"]]), Sheet("Rättelser", fixes)]
+        if output is not None:
+            from vos_cli.io.workbook import write_report
+
+            report = Report("historik_brukare.xlsx" if pnr else "historik.xlsx",
+                            About("Liggarens historik", "alla månader", dt.date.today().isoformat(),
+                                  parameters={"Liggare": book.url.split("@")[-1]},
+                                  stamp=dt.datetime.combine(dt.date.today(), dt.time())), sheets)
+            say(f"Skrev {write_report(report, output).resolve()}")
+    finally:
+        book.close()
     return EXIT_OK
 
 

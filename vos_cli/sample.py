@@ -56,10 +56,13 @@ def _days(rng: np.random.Generator, lo: int, hi: int, n: int) -> np.ndarray:
     return rng.integers(lo, hi + 1, n).astype("timedelta64[D]")
 
 
-def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
+def generate(clients: int, month: str, seed: int, months: int = 1) -> dict[str, pd.DataFrame]:
+    """A municipality's exports for `month`, with visits, absences and meals for it and the
+    `months` − 1 months before it (a second month of use: corrections of the earlier ones)."""
     rng = np.random.default_rng(seed)
     first, last = month_bounds(month)
     m0, m1 = np.datetime64(first), np.datetime64(last)
+    w0 = np.datetime64(month_bounds(str(pd.Period(month, "M") - (months - 1)))[0])
     pnr, _sex = _pnr(rng, clients)
     n = len(pnr)
 
@@ -171,11 +174,11 @@ def generate(clients: int, month: str, seed: int) -> dict[str, pd.DataFrame]:
 
     beslut = pd.concat([dec, dup], ignore_index=True).sort_values(Col.BESLUT_ID, ignore_index=True)
     return {"beslut": beslut, **_activity(rng, o, granted, first_visit, nobody, ending, interrupted,
-                                         need_end, m0, m1)}
+                                         need_end, m0, m1, w0)}
 
 
-def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, need_end, m0, m1):
-    """Visits, absences and meals for the orders that run in the month."""
+def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, need_end, m0, m1, w0):
+    """Visits, absences and meals for the orders that run in the months from w0 to m1."""
     j = len(granted)
     base = pd.DataFrame({
         Col.BESTALLNING_ID: np.arange(j), Col.PNR: granted[Col.PNR].to_numpy(),
@@ -188,7 +191,7 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     base = base[base[Col.UTFORARE].notna()]
     first_d = base["first"].to_numpy().astype("datetime64[D]")
     end_d = base["end"].to_numpy().astype("datetime64[D]")
-    start = np.maximum(first_d, m0)
+    start = np.maximum(first_d, w0)
     end = np.where(np.isnat(end_d), m1, np.minimum(end_d, m1))
     ndays = (end - start).astype(int) + 1
     base = base[ndays > 0]
@@ -199,23 +202,28 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     daily = base.iloc[rep].reset_index(drop=True)
     daily[Col.DATUM] = day
 
-    # planned absence: some home-care clients away 3–14 days, a few with overlapping rows
+    # planned absence: some home-care clients away 3–14 days, a few with overlapping rows; each month
     hem = base[base[Col.INSATS] == Insats.HEMTJANST]
-    away = hem[rng.random(len(hem)) < 0.07]
-    a_from = m0 + rng.integers(0, 20, len(away)).astype("timedelta64[D]")
-    a_to = a_from + rng.integers(2, 14, len(away)).astype("timedelta64[D]")
-    absences = pd.DataFrame({Col.PNR: away[Col.PNR].to_numpy(), Col.UTFORARE: away[Col.UTFORARE].to_numpy(),
-                             Col.FROM: a_from, Col.TOM: a_to, Col.TYP: "Dag planerad frånvaro",
-                             Col.ORSAK: rng.choice(["Resa", "Sjukhusvistelse", "Anhörig hjälper"], len(away))})
-    overlap = absences.sample(frac=0.2, random_state=1).copy()
-    overlap[Col.FROM] = overlap[Col.FROM] + pd.Timedelta(days=2)
-    overlap[Col.TYP] = FranvaroTyp.PLANERAD
-    unpl = hem[rng.random(len(hem)) < 0.03]
-    u_from = m0 + rng.integers(0, 25, len(unpl)).astype("timedelta64[D]")
-    unplanned = pd.DataFrame({Col.PNR: unpl[Col.PNR].to_numpy(), Col.UTFORARE: unpl[Col.UTFORARE].to_numpy(),
-                              Col.FROM: u_from, Col.TOM: u_from + rng.integers(0, 3, len(unpl)).astype("timedelta64[D]"),
-                              Col.TYP: FranvaroTyp.OPLANERAD, Col.ORSAK: "Ej hemma vid besök"})
-    franvaro = pd.concat([absences, overlap, unplanned], ignore_index=True)
+    month_starts = pd.date_range(pd.Timestamp(w0), pd.Timestamp(m0), freq="MS").to_numpy().astype("datetime64[D]")
+    parts = []
+    for k0 in month_starts:
+        away = hem[rng.random(len(hem)) < 0.07]
+        a_from = k0 + rng.integers(0, 20, len(away)).astype("timedelta64[D]")
+        a_to = a_from + rng.integers(2, 14, len(away)).astype("timedelta64[D]")
+        absences = pd.DataFrame({Col.PNR: away[Col.PNR].to_numpy(), Col.UTFORARE: away[Col.UTFORARE].to_numpy(),
+                                 Col.FROM: a_from, Col.TOM: a_to, Col.TYP: "Dag planerad frånvaro",
+                                 Col.ORSAK: rng.choice(["Resa", "Sjukhusvistelse", "Anhörig hjälper"], len(away))})
+        overlap = absences.sample(frac=0.2, random_state=1).copy()
+        overlap[Col.FROM] = overlap[Col.FROM] + pd.Timedelta(days=2)
+        overlap[Col.TYP] = FranvaroTyp.PLANERAD
+        unpl = hem[rng.random(len(hem)) < 0.03]
+        u_from = k0 + rng.integers(0, 25, len(unpl)).astype("timedelta64[D]")
+        unplanned = pd.DataFrame({Col.PNR: unpl[Col.PNR].to_numpy(), Col.UTFORARE: unpl[Col.UTFORARE].to_numpy(),
+                                  Col.FROM: u_from,
+                                  Col.TOM: u_from + rng.integers(0, 3, len(unpl)).astype("timedelta64[D]"),
+                                  Col.TYP: FranvaroTyp.OPLANERAD, Col.ORSAK: "Ej hemma vid besök"})
+        parts += [absences, overlap, unplanned]
+    franvaro = pd.concat(parts, ignore_index=True)
 
     # no visits on absent days; none after the need ended (that is the unplanned absence of §4)
     ab_days = expand_days(franvaro, Col.FROM, Col.TOM, [Col.PNR, Col.UTFORARE]).drop_duplicates()
@@ -231,25 +239,34 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     kort_first = daily.groupby(Col.PNR)[Col.DATUM].transform("min")
     kort = (ins == Insats.KORTTID_LSS) & ((daily[Col.DATUM] - kort_first).dt.days.to_numpy() < daily["omf"].fillna(0).to_numpy())
     hem_rows = ins == Insats.HEMTJANST
-    per_day = np.clip(np.round(daily["omf"].fillna(0).to_numpy() / 8), 1, 8).astype(int)
-    per_day = np.where(hem_rows, per_day, np.where(dagv | kort, 1, 0))
+    # home care performs 80–105 % of the granted hours (some orders a little over), as short visits
+    # of 5–40 minutes (22.5 on average); a Poisson number of them each day
+    share = pd.Series(rng.uniform(0.80, 1.05, len(base)), index=base[Col.BESTALLNING_ID].to_numpy())
+    per_order = share.reindex(daily[Col.BESTALLNING_ID].to_numpy()).to_numpy()
+    lam = daily["omf"].fillna(0).to_numpy() * 60 * per_order / 30.4 / 22.5
+    per_day = np.where(hem_rows, rng.poisson(np.where(hem_rows, lam, 0)), np.where(dagv | kort, 1, 0))
     visits = daily.loc[np.repeat(daily.index.to_numpy(), per_day), [Col.PNR, Col.UTFORARE, Col.DATUM, Col.INSATS]]
     visits = visits.reset_index(drop=True)
     is_hem = visits[Col.INSATS].to_numpy() == Insats.HEMTJANST
-    minutes = rng.integers(3, 13, len(visits)) * 5
+    minutes = rng.integers(1, 9, len(visits)) * 5
     visits[Col.MINUTER] = pd.array(np.where(is_hem, minutes, 0), dtype="Int64")
     visits.loc[~is_hem, Col.MINUTER] = pd.NA
     visits = visits[[Col.PNR, Col.UTFORARE, Col.DATUM, Col.MINUTER, Col.INSATS]]
 
-    # meals: boxes for Matdistribution, meals served at the day activity
-    month = f"{pd.Timestamp(m0):%Y-%m}"
-    mat = orders[orders[Col.INSATS] == Insats.MATDISTRIBUTION]
-    boxes = pd.DataFrame({Col.PNR: mat[Col.PNR].to_numpy(), Col.UTFORARE: MAT_PROVIDER, Col.MANAD: month,
-                          Col.TYP: MalTyp.MATLADA, Col.ANTAL: rng.integers(8, 31, len(mat))})
-    att = visits[visits[Col.INSATS] == Insats.DAGVERKSAMHET].groupby([Col.PNR, Col.UTFORARE]).size()
-    meals = pd.DataFrame({Col.PNR: att.index.get_level_values(0), Col.UTFORARE: att.index.get_level_values(1),
-                          Col.MANAD: month, Col.TYP: MalTyp.MALTID, Col.ANTAL: att.to_numpy()})
-    maltider = pd.concat([boxes, meals], ignore_index=True)
+    # meals: boxes for Matdistribution, meals served at the day activity; each month
+    meal_parts = []
+    for k0 in month_starts:
+        k1 = (pd.Timestamp(k0) + pd.offsets.MonthEnd(0)).to_datetime64()
+        month = f"{pd.Timestamp(k0):%Y-%m}"
+        mat = orders[(orders[Col.INSATS] == Insats.MATDISTRIBUTION) & (orders[Col.STARTDATUM] <= k1)]
+        boxes = pd.DataFrame({Col.PNR: mat[Col.PNR].to_numpy(), Col.UTFORARE: MAT_PROVIDER, Col.MANAD: month,
+                              Col.TYP: MalTyp.MATLADA, Col.ANTAL: rng.integers(8, 31, len(mat))})
+        in_month = (visits[Col.DATUM] >= k0) & (visits[Col.DATUM] <= k1)
+        att = visits[(visits[Col.INSATS] == Insats.DAGVERKSAMHET) & in_month].groupby([Col.PNR, Col.UTFORARE]).size()
+        meals = pd.DataFrame({Col.PNR: att.index.get_level_values(0), Col.UTFORARE: att.index.get_level_values(1),
+                              Col.MANAD: month, Col.TYP: MalTyp.MALTID, Col.ANTAL: att.to_numpy()})
+        meal_parts += [boxes, meals]
+    maltider = pd.concat(meal_parts, ignore_index=True)
 
     clients = pd.Series(pd.unique(orders[Col.PNR]))
     known = clients[rng.random(len(clients)) < 0.85]
