@@ -30,3 +30,7 @@ class OutputError(VosError):
 
 class LockedError(VosError):
     """Another `vos run` holds the lock on the output folder."""
+
+
+class LedgerError(VosError):
+    """The ledger cannot be used: newer schema, locked, broken or unreachable database."""

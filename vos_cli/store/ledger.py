@@ -1,0 +1,321 @@
+"""The ledger: what each month reported, billed and paid — the only module that speaks SQL.
+
+SQLAlchemy Core over SQLite (the default file OUTPUT/vos.sqlite, nothing to install) or any
+database SQLAlchemy reaches (PostgreSQL: `[ledger] url = "postgresql+psycopg://…"`). The schema
+is versioned with Alembic migrations (vos_cli/store/migrations), applied when the ledger opens.
+
+Like a bookkeeping journal, a run's rows are never edited: a month's run is recorded whole, and a
+difference found later is a correction recorded by a later month with the month it corrects.
+"What was invoiced for March" is always a sum over entries (March's run + the corrections for
+March recorded since). A month is in the ledger exactly when its folder is in place: a run is
+recorded as *pending*, the folder is swapped in, then the run is *completed* (and the month's
+earlier runs deleted); a kill in between is resolved by the next run from the folder's manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from vos_cli.errors import LedgerError
+
+FILE_NAME = "vos.sqlite"
+LOCK_WAIT_SECONDS = 10.0  # how long to wait for another program's write to the SQLite file
+PENDING, COMPLETE = "pending", "complete"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+metadata = sa.MetaData()
+runs = sa.Table("runs", metadata, sa.Column("run_id", sa.String(40), primary_key=True), sa.Column("manad", sa.String(7)),
+                sa.Column("status", sa.String(12)), sa.Column("skapad", sa.String(25)), sa.Column("per", sa.String(16)),
+                sa.Column("version", sa.String(20)), sa.Column("indata", sa.Text), sa.Column("parametrar", sa.Text),
+                sa.Column("nyckeltal", sa.Text), sa.Column("summor", sa.Text))
+
+
+def _rows_table(name: str, *cols: sa.Column) -> sa.Table:
+    return sa.Table(name, metadata, sa.Column("run_id", sa.String(40)), *cols)
+
+
+fee_lines = _rows_table("fee_lines", sa.Column("manad", sa.String(7)), sa.Column("pnr", sa.String(13)),
+                        sa.Column("artikel", sa.String(40)), sa.Column("antal", sa.Float), sa.Column("a_pris", sa.Float),
+                        sa.Column("belopp_ore", sa.BigInteger))
+fee_clients = _rows_table("fee_clients", sa.Column("manad", sa.String(7)), sa.Column("pnr", sa.String(13)),
+                          sa.Column("utford_tim", sa.Float), sa.Column("debiterad_tim", sa.Float),
+                          sa.Column("besok", sa.Integer), sa.Column("larm", sa.Integer), sa.Column("dagv_dagar", sa.Integer),
+                          sa.Column("maltider", sa.Integer), sa.Column("matlador", sa.Integer),
+                          sa.Column("avgiftsutrymme", sa.Float), sa.Column("slut", sa.String(10)),
+                          sa.Column("att_fakturera_ore", sa.BigInteger))
+compensation = _rows_table("compensation", sa.Column("manad", sa.String(7)), sa.Column("utforare", sa.String(200)),
+                           sa.Column("bestallning_id", sa.String(60)), sa.Column("pnr", sa.String(13)),
+                           sa.Column("dagar", sa.Integer), sa.Column("planerad_franvaro", sa.Integer),
+                           sa.Column("timmar", sa.Float), sa.Column("antal", sa.Integer), sa.Column("verkst", sa.String(10)),
+                           sa.Column("slut", sa.String(10)), sa.Column("belopp_ore", sa.BigInteger))
+corrections = _rows_table("corrections", sa.Column("manad", sa.String(7)), sa.Column("avser", sa.String(7)),
+                          sa.Column("slag", sa.String(12)), sa.Column("pnr", sa.String(13)),
+                          sa.Column("artikel", sa.String(40)), sa.Column("utforare", sa.String(200)),
+                          sa.Column("bestallning_id", sa.String(60)), sa.Column("fakturerat_ore", sa.BigInteger),
+                          sa.Column("korrekt_ore", sa.BigInteger), sa.Column("differens_ore", sa.BigInteger),
+                          sa.Column("orsak", sa.Text))
+ivo_reports = _rows_table("ivo_reports", sa.Column("kvartal", sa.String(7)), sa.Column("referensdatum", sa.String(10)),
+                          sa.Column("beslut_id", sa.String(60)), sa.Column("pnr", sa.String(13)),
+                          sa.Column("rapporttyp", sa.String(20)), sa.Column("insats", sa.String(100)),
+                          sa.Column("datum", sa.String(10)))
+statistics = _rows_table("statistics", sa.Column("manad", sa.String(7)), sa.Column("pnr", sa.String(13)),
+                         sa.Column("varden", sa.Text))
+ROW_TABLES = {t.name: t for t in (fee_lines, fee_clients, compensation, corrections, ivo_reports, statistics)}
+
+
+@dataclass
+class Run:
+    """One month's run, as recorded."""
+
+    run_id: str
+    manad: str
+    skapad: str
+    per: str
+    version: str
+    indata: list[dict[str, Any]]
+    parametrar: dict[str, Any]
+    nyckeltal: dict[str, float]
+    summor: dict[str, Any]
+
+
+def default_url(output: Path) -> str:
+    return f"sqlite:///{(output / FILE_NAME).resolve()}"
+
+
+def where(url: str) -> str:
+    """The ledger's location for messages, without a password."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return url
+
+
+def _problem(url: str, exc: BaseException) -> LedgerError:
+    text = str(getattr(exc, "orig", exc) or exc).splitlines()[0][:160]
+    low = text.casefold()
+    if "locked" in low or "busy" in low:
+        why = "liggaren är låst av ett annat program — vänta tills det är klart och kör igen"
+    elif "not a database" in low or "malformed" in low or "corrupt" in low:
+        why = f"liggaren är skadad ({text}) — återställ den från säkerhetskopian (docs/ledger.md)"
+    elif isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        why = f"databasen går inte att nå ({text}) — kontrollera [ledger] url, nätet och behörigheten"
+    else:
+        why = f"databasfel ({text}) — kontrollera liggaren"
+    return LedgerError(f"liggaren {where(url)}: {why}")
+
+
+class Ledger:
+    """The ledger behind one small interface. Open with Ledger.open(url); close when done."""
+
+    def __init__(self, engine: sa.Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    # ---- opening, schema -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, create: bool = True) -> Ledger:
+        """Connect and bring the schema to this version (migrations). A ledger written by a newer
+        vos, a locked or broken database, or one that cannot be reached: LedgerError (exit 2)."""
+        if url.startswith("sqlite:///") and not create and not Path(url[len("sqlite:///"):]).exists():
+            raise LedgerError(f"liggaren {where(url)} finns inte — kör vos run först")
+        try:
+            kwargs: dict[str, Any] = {}
+            if url.startswith("sqlite"):
+                kwargs["connect_args"] = {"timeout": LOCK_WAIT_SECONDS}
+            else:
+                kwargs["pool_pre_ping"] = True
+            engine = sa.create_engine(url, **kwargs)
+            if url.startswith("sqlite"):
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            ledger = cls(engine, url)
+            ledger.migrate()
+            return ledger
+        except LedgerError:
+            raise
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            raise _problem(url, exc) from None
+        except ModuleNotFoundError as exc:
+            raise LedgerError(f"liggaren {where(url)}: databasdrivrutinen {exc.name} saknas — installera "
+                              f"vos[postgres] (pip install 'vos[postgres]')") from None
+
+    def migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        script = ScriptDirectory.from_config(cfg)
+        with self.engine.begin() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            known = {r.revision for r in script.walk_revisions()}
+            if current is not None and current not in known:
+                raise LedgerError(
+                    f"liggaren {where(self.url)} är skapad av en nyare version av vos (schema {current}) — "
+                    f"uppdatera vos innan du kör den här månaden")
+            if current != script.get_current_head():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+
+    def schema_version(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _guard(self):
+        return _Guard(self.url)
+
+    # ---- recording a run ----------------------------------------------------------------
+
+    def record(self, run: Run, rows: dict[str, Iterable[dict[str, Any]]]) -> None:
+        """Insert a run as pending with all its rows, in one transaction."""
+        with self._guard(), self.engine.begin() as conn:
+            conn.execute(runs.insert().values(
+                run_id=run.run_id, manad=run.manad, status=PENDING, skapad=run.skapad, per=run.per,
+                version=run.version, indata=_json(run.indata), parametrar=_json(run.parametrar),
+                nyckeltal=_json(run.nyckeltal), summor=_json(run.summor)))
+            for name, records in rows.items():
+                batch = [dict(r, run_id=run.run_id) for r in records]
+                if batch:
+                    conn.execute(ROW_TABLES[name].insert(), batch)
+
+    def complete(self, run_id: str, keep_years: int | None = None) -> None:
+        """The month's folder is in place: the run becomes the month's record, replacing its earlier
+        runs (and what they recorded, corrections included)."""
+        with self._guard(), self.engine.begin() as conn:
+            month = conn.execute(sa.select(runs.c.manad).where(runs.c.run_id == run_id)).scalar_one()
+            older = [r for (r,) in conn.execute(sa.select(runs.c.run_id).where(
+                (runs.c.manad == month) & (runs.c.run_id != run_id)))]
+            self._delete(conn, older)
+            conn.execute(runs.update().where(runs.c.run_id == run_id).values(status=COMPLETE))
+            if keep_years:
+                y, m = int(month[:4]) - keep_years, int(month[5:])
+                old = [r for (r,) in conn.execute(sa.select(runs.c.run_id).where(runs.c.manad < f"{y:04d}-{m:02d}"))]
+                self._delete(conn, old)
+
+    def discard(self, run_id: str) -> None:
+        with self._guard(), self.engine.begin() as conn:
+            self._delete(conn, [run_id])
+
+    def resolve(self, month: str, folder_run_id: str | None) -> None:
+        """After a kill: a pending run of the month is complete when the month's folder holds it
+        (the swap happened), else it is removed (the folder still holds the previous month)."""
+        with self._guard(), self.engine.connect() as conn:
+            pending = [r for (r,) in conn.execute(sa.select(runs.c.run_id).where(
+                (runs.c.manad == month) & (runs.c.status == PENDING)))]
+        for run_id in pending:
+            if run_id == folder_run_id:
+                self.complete(run_id)
+            else:
+                self.discard(run_id)
+
+    @staticmethod
+    def _delete(conn, run_ids: list[str]) -> None:
+        if not run_ids:
+            return
+        for table in ROW_TABLES.values():
+            conn.execute(table.delete().where(table.c.run_id.in_(run_ids)))
+        conn.execute(runs.delete().where(runs.c.run_id.in_(run_ids)))
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def run_of(self, month: str) -> Run | None:
+        """The month's recorded (complete) run."""
+        with self._guard(), self.engine.connect() as conn:
+            row = conn.execute(sa.select(runs).where((runs.c.manad == month) & (runs.c.status == COMPLETE))).first()
+        return _run(row) if row else None
+
+    def months(self) -> list[Run]:
+        with self._guard(), self.engine.connect() as conn:
+            rows = conn.execute(sa.select(runs).where(runs.c.status == COMPLETE).order_by(runs.c.manad)).all()
+        return [_run(r) for r in rows]
+
+    def _frame(self, table: sa.Table, condition, order: list[str] | None = None) -> pd.DataFrame:
+        query = sa.select(*[c for c in table.c if c.name != "run_id"]).join_from(
+            table, runs, table.c.run_id == runs.c.run_id).where(condition & (runs.c.status == COMPLETE))
+        if order:
+            query = query.order_by(*[table.c[o] for o in order])
+        with self._guard(), self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def fee_lines(self, month: str) -> pd.DataFrame:
+        return self._frame(fee_lines, fee_lines.c.manad == month)
+
+    def fee_clients(self, month: str) -> pd.DataFrame:
+        return self._frame(fee_clients, fee_clients.c.manad == month)
+
+    def compensation(self, month: str) -> pd.DataFrame:
+        return self._frame(compensation, compensation.c.manad == month)
+
+    def corrections_for(self, month: str, recorded_before: str, kind: str) -> pd.DataFrame:
+        """Corrections of `month` recorded by the months after it and before `recorded_before`."""
+        c = corrections.c
+        return self._frame(corrections, (c.avser == month) & (c.manad > month) & (c.manad < recorded_before)
+                           & (c.slag == kind))
+
+    def corrections_recorded(self, month: str) -> pd.DataFrame:
+        return self._frame(corrections, corrections.c.manad == month, ["avser", "pnr"])
+
+    def ivo_reported(self, before_quarter: str) -> pd.DataFrame:
+        """Decisions reported to IVO in the quarters before this one, each with its last report."""
+        return self._frame(ivo_reports, ivo_reports.c.kvartal < before_quarter, ["kvartal"])
+
+    def client_lines(self, pnr: str) -> pd.DataFrame:
+        return self._frame(fee_lines, fee_lines.c.pnr == pnr, ["manad"])
+
+    def client_corrections(self, pnr: str) -> pd.DataFrame:
+        return self._frame(corrections, (corrections.c.pnr == pnr) & (corrections.c.slag == "avgift"), ["manad"])
+
+
+class _Guard:
+    """Database errors while reading or writing become one clear line (exit 2)."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
+            raise _problem(self.url, exc) from None
+        return False
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _run(row) -> Run:
+    m = row._mapping
+    return Run(m["run_id"], m["manad"], m["skapad"], m["per"], m["version"], json.loads(m["indata"]),
+               json.loads(m["parametrar"]), json.loads(m["nyckeltal"]), json.loads(m["summor"]))
+
+
+def folder_run_id(month_dir: Path) -> str | None:
+    """The run id in a month folder's manifest (None when there is no folder or no id)."""
+    try:
+        return json.loads((month_dir / "manifest.json").read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError):
+        return None
