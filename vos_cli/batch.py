@@ -1,11 +1,12 @@
-"""`vos run`: the monthly batch for cron.
+"""`vos run`: the monthly batch for cron and the Task Scheduler.
 
-Reads every export once, writes every report of the month into a temporary folder beside
-OUTPUT/YYYY-MM, adds manifest.json, and only then swaps it into place — so a crash or a kill
-never leaves a half-written month, and a re-run replaces the previous month whole. A lock
-(flock on OUTPUT/.vos.lock, released by the kernel even on SIGKILL) stops a second run on the
-same output folder. One JSON line per run goes to OUTPUT/vos-log.jsonl (no personnummer).
-Platform differences (locking, memory, renames on Windows) live in vos_cli.platform.
+Reads every export once, asks the ledger what earlier months billed and paid, writes every report
+of the month into a temporary folder beside OUTPUT/YYYY-MM, adds manifest.json, records the month
+in the ledger and only then swaps the folder into place — so a crash or a kill never leaves a
+half-written month, the ledger holds a month exactly when its folder is in place, and a re-run
+replaces the month whole. A lock (OUTPUT/.vos.lock) stops a second run on the same output folder.
+One JSON line per run goes to OUTPUT/vos-log.jsonl (no personnummer). Platform differences
+(locking, memory, renames on Windows) live in vos_cli.platform.
 """
 
 from __future__ import annotations
@@ -16,23 +17,26 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vos_cli import __version__
+from vos_cli import __version__, history
 from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
-from vos_cli.io.workbook import write_report, write_text_atomic
+from vos_cli.io.workbook import Report, write_report, write_text_atomic
 from vos_cli.period import Period
 from vos_cli.personnummer import mask_strings
 from vos_cli.reports import overview
 from vos_cli.reports.common import finish, prepare
+from vos_cli.rules import corrections as corr
+from vos_cli.store import ledger as store
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
 STEPS = [
@@ -48,6 +52,7 @@ STEPS = [
 LOCK_NAME = ".vos.lock"
 LOG_NAME = "vos-log.jsonl"
 MANIFEST = "manifest.json"
+QUARTER_ENDS = {(3, 31), (6, 30), (9, 30), (12, 31)}
 
 
 @dataclass
@@ -77,6 +82,11 @@ class RunResult:
 def lock(output: Path):
     """The run lock on OUTPUT/.vos.lock (vos_cli.platform.run_lock)."""
     return osl.run_lock(output / LOCK_NAME)
+
+
+def ledger_url(config: Config, output: Path, explicit: str | None = None) -> str:
+    """--ledger URL, else [ledger] url, else the SQLite file OUTPUT/vos.sqlite."""
+    return explicit or str(config.ledger.get("url") or "") or store.default_url(output)
 
 
 def recover(output: Path, label: str) -> None:
@@ -131,7 +141,8 @@ def needed_exports() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def run(input_dir: Path, output: Path, period: Period, config: Config,
-        progress: Callable[[str], None] | None = None, files: dict[str, Path | None] | None = None) -> RunResult:
+        progress: Callable[[str], None] | None = None, files: dict[str, Path | None] | None = None,
+        ledger: str | None = None) -> RunResult:
     """The month's batch. Raises VosError (exit 2) for bad input; anything else is internal (3)."""
     for section in ("tariffs", "rates"):  # no kronor at tariffs nobody set; nothing written
         config.require(period.year, section)
@@ -142,18 +153,22 @@ def run(input_dir: Path, output: Path, period: Period, config: Config,
     try:
         with lock(output):
             recover(output, label)
-            result = _run_locked(input_dir, output, period, config, progress or (lambda s: None), files or {})
+            book = store.Ledger.open(ledger_url(config, output, ledger))
+            try:
+                book.resolve(label, store.folder_run_id(output / label))
+                result = _run_locked(input_dir, output, period, config, progress or (lambda s: None), files or {},
+                                     book)
+            finally:
+                book.close()
         entry.update(exit=result.exit_code, sekunder=round(time.perf_counter() - started, 2),
-                     rader=result.manifest["rader"], filer=len(result.manifest["outputs"]))
+                     rader=result.manifest["rader"], filer=len(result.manifest["outputs"]),
+                     run_id=result.manifest["run_id"])
         _log(output, entry)
         return result
-    except LockedError as exc:
-        entry.update(exit=EXIT_INPUT, fel=str(exc), sekunder=round(time.perf_counter() - started, 2))
-        _log(output, entry)
-        raise
     except VosError as exc:
         entry.update(exit=EXIT_INPUT, fel=str(exc), sekunder=round(time.perf_counter() - started, 2))
-        _log(output, entry)
+        if not isinstance(exc, LockedError) or output.is_dir():
+            _log(output, entry)
         raise
     except BaseException as exc:
         entry.update(exit=EXIT_INTERNAL, fel=f"{type(exc).__name__}: {exc}",
@@ -163,8 +178,61 @@ def run(input_dir: Path, output: Path, period: Period, config: Config,
         raise
 
 
+def is_quarter_end(day: dt.date) -> bool:
+    return (day.month, day.day) in QUARTER_ENDS
+
+
+def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, list[dict[str, Any]]]:
+    """What the month recorded, in the ledger's form: fee lines and clients, compensation, the
+    corrections it made, the IVO reports of a quarter's end, the statistics per person."""
+    month = period.label
+    rows: dict[str, list[dict[str, Any]]] = {}
+    fees = inputs.outcomes.get("fees")
+    if fees is not None:
+        rows["fee_lines"] = corr.fee_lines(fees.articles).assign(manad=month).to_dict("records")
+        rows["fee_clients"] = corr.fee_clients(fees.basis, fees.details).assign(manad=month).to_dict("records")
+    comp = inputs.outcomes.get("compensation")
+    if comp is not None:
+        rows["compensation"] = corr.compensation_rows(*comp).assign(manad=month).to_dict("records")
+    rows["corrections"] = [dict(r, manad=month) for r in corr.as_ledger(h.fee_corrections, h.comp_corrections)]
+    w = inputs.outcomes.get("waiting")
+    if w is not None and is_quarter_end(period.as_of_date):
+        ivo = w.ivo
+        date = ivo[Col.VERKSTALLIGHETSDATUM].fillna(ivo[Col.AVSLUTSDATUM]).dt.strftime("%Y-%m-%d")
+        rows["ivo_reports"] = [
+            {"kvartal": history.quarter(period.as_of_date), "referensdatum": f"{period.as_of_date:%Y-%m-%d}",
+             "beslut_id": b, "pnr": p, "rapporttyp": t, "insats": i, "datum": d if isinstance(d, str) else None}
+            for b, p, t, i, d in zip(ivo[Col.BESLUT_ID], ivo[Col.PNR], ivo[Col.RAPPORTTYP], ivo[Col.INSATS], date)]
+    st = inputs.outcomes.get("statistics")
+    if st is not None:
+        people = st.per_person
+        values = people.drop(columns=[Col.PNR]).astype(object).where(people.drop(columns=[Col.PNR]).notna(), None)
+        rows["statistics"] = [{"manad": month, "pnr": p, "varden": json.dumps(v, ensure_ascii=False, default=str)}
+                              for p, v in zip(people[Col.PNR], values.to_dict("records"))]
+    return rows
+
+
+def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path,
+                   progress: Callable[[str], None]) -> tuple[list[Report], list[StepResult]]:
+    reports, steps = [], []
+    for name, module_name in STEPS:
+        progress(name)
+        t = time.perf_counter()
+        module = importlib.import_module(f"vos_cli.reports.{module_name}")
+        report, summary = module.build(inputs, period, config)
+        finish(report, inputs)
+        t_rules = time.perf_counter() - t
+        write_report(report, work)
+        reports.append(report)
+        written = [report.filename] + [a[0] for a in report.attachments]
+        steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
+                                round(time.perf_counter() - t, 3), round(t_rules, 3),
+                                round(time.perf_counter() - t - t_rules, 3), peak_mb()))
+    return reports, steps
+
+
 def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
-                progress: Callable[[str], None], files: dict[str, Path | None]) -> RunResult:
+                progress: Callable[[str], None], files: dict[str, Path | None], book: store.Ledger) -> RunResult:
     final = output / period.label
     work = output / f".{period.label}.new-{os.getpid()}"
     durations: dict[str, float] = {}
@@ -175,36 +243,30 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     prepare(inputs, period, config)
     durations["läsning"] = round(time.perf_counter() - t0, 3)
     read_peak = peak_mb()
-    steps: list[StepResult] = []
+    progress("liggaren: rättelser av tidigare månader")
+    t = time.perf_counter()
+    h = history.gather(book, inputs, period, config)
+    inputs.history = h
+    durations["liggare"] = round(time.perf_counter() - t, 3)
+    run_id = uuid.uuid4().hex
     outputs: list[dict[str, Any]] = []
     rows_per_sheet: dict[str, dict[str, int]] = {}
-    reports = []
+    recorded = False
     try:
         try:
             work.mkdir(parents=True)
         except OSError as exc:
             raise OutputError(osl.output_problem(output, exc, "kan inte skapa månadsmappen")) from None
         osl.private(work, folder=True)
-        for name, module_name in STEPS:
-            progress(name)
-            t = time.perf_counter()
-            module = importlib.import_module(f"vos_cli.reports.{module_name}")
-            report, summary = module.build(inputs, period, config)
-            finish(report, inputs)
-            t_rules = time.perf_counter() - t
-            write_report(report, work)
-            reports.append(report)
+        reports, steps = _build_reports(inputs, period, config, work, progress)
+        for report in reports:
             rows_per_sheet[report.filename] = report.rows_per_sheet
-            written = [report.filename] + [a[0] for a in report.attachments]
-            step = StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
-                              round(time.perf_counter() - t, 3), round(t_rules, 3),
-                              round(time.perf_counter() - t - t_rules, 3), peak_mb())
-            steps.append(step)
-            durations[name] = step.seconds
+        for s in steps:
+            durations[s.name] = s.seconds
         progress("översikt")
         t = time.perf_counter()
-        frames, files = overview.frames_from_reports(reports)
-        ov, figures = overview.build(frames, files, period, output)
+        frames, files_of = overview.frames_from_reports(reports)
+        ov, figures = overview.build(frames, files_of, period, output, h.trend)
         t_rules = time.perf_counter() - t
         write_report(ov, work)
         rows_per_sheet[ov.filename] = ov.rows_per_sheet
@@ -219,19 +281,33 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
                 entry["rader_per_blad"] = rows_per_sheet[path.name]
             outputs.append(entry)
         code = EXIT_REJECTED if any(r.needs_look for r in reports) else EXIT_OK
+        fees = inputs.outcomes.get("fees")
+        sums = {
+            "att_fakturera": round(float(fees.basis[Col.ATT_FAKTURERA].sum()), 2) if fees is not None else 0.0,
+            "brukare": len(fees.basis) if fees is not None else 0,
+            "rattelser_avgift": len(h.fee_corrections),
+            "rattelser_avgift_kr": round(float(h.fee_corrections[corr.DIFFERENS].sum()), 2) if len(h.fee_corrections)
+            else 0.0,
+            "rattelser_ersattning": len(h.comp_corrections),
+            "rattelser_ersattning_kr": round(float(h.comp_corrections[corr.DIFFERENS].sum()), 2)
+            if len(h.comp_corrections) else 0.0,
+            "rattade_manader": h.corrected,
+        }
         manifest = {
             "verktyg": f"vos {__version__}",
+            "run_id": run_id,
             "period": period.label,
             "per": f"{period.as_of:%Y-%m-%dT%H:%M}",
             "skapad": dt.datetime.now().isoformat(timespec="seconds"),
             "inputs": [{"export": r.export, "fil": str(r.path), "sha256": r.sha256, "lästa": r.read,
                         "använda": r.used, "avvisade": r.n_rejected, "läst_som": r.how} for r in inputs.files()],
-            "varningar": inputs.warnings[Col.VARNING].tolist(),
-            "anteckningar": inputs.notes,
             "outputs": outputs,
             "rader": {"lästa": sum(r.read for r in inputs.files()), "använda": sum(r.used for r in inputs.files()),
                       "avvisade": inputs.n_rejected},
+            "varningar": inputs.warnings[Col.VARNING].tolist(),
+            "anteckningar": inputs.notes + h.notes,
             "nyckeltal": overview.figures_dict(figures),
+            "liggare": {"plats": store.where(book.url), "schema": book.schema_version()} | sums,
             "konfiguration": config.summary(),
             "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
             "steg": {"läsning": {"sekunder": durations["läsning"], "minnestopp_mb": read_peak}}
@@ -240,10 +316,19 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             "exit": code,
         }
         write_manifest(work / MANIFEST, manifest)
+        progress("liggaren: registrerar månaden")
+        run = store.Run(run_id, period.label, manifest["skapad"], manifest["per"], __version__,
+                        [{k: v for k, v in i.items() if k in ("export", "fil", "sha256")} for i in manifest["inputs"]],
+                        config.summary(), manifest["nyckeltal"], sums)
+        book.record(run, ledger_rows(inputs, period, h))
+        recorded = True
         swap_into_place(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        if recorded and not (final.exists() and store.folder_run_id(final) == run_id):
+            book.discard(run_id)
         raise
+    book.complete(run_id, int(config.ledger.get("bevara_ar") or 0) or None)
     return RunResult(code, final, manifest, steps)
 
 

@@ -24,6 +24,10 @@ class Inputs:
     extra_warnings: list[dict] = field(default_factory=list)
     extra_notes: list[str] = field(default_factory=list)
     discovery: Discovery | None = None
+    # what the ledger knows for this month (vos_cli.history.History), handed to the reports
+    history: object | None = None
+    # what each report computed, for the ledger: "fees", "compensation", "waiting", "statistics"
+    outcomes: dict[str, object] = field(default_factory=dict)
 
     def cached(self, key: str, compute):
         if key not in self.cache:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from vos_cli.config import Config
 from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
@@ -11,11 +13,13 @@ from vos_cli.reports import endings as endings_report
 from vos_cli.reports import execution as execution_report
 from vos_cli.reports.common import about
 from vos_cli.rules import compensation as rule
+from vos_cli.rules import corrections as corr
 from vos_cli.rules.endings import adjusted_end_for
 
 NEEDED = ("bestallningar",)
 OPTIONAL = ("besok", "franvaro", "maltider")
 MONEY = ("rates",)
+HISTORY = True
 SHEET_ORDERS = Blad.PER_BESTALLNING
 SHEET_BOXES = Blad.MATLADOR
 SHEET_PROVIDERS = Blad.PER_UTFORARE
@@ -36,6 +40,11 @@ def compute(inputs: Inputs, period: Period, config: Config):
 
 def build(inputs: Inputs, period: Period, config: Config):
     orders, boxes, providers = compute(inputs, period, config)
+    inputs.outcomes["compensation"] = (orders, boxes)
+    h = inputs.history
+    corrections = h.comp_corrections if h is not None else pd.DataFrame(columns=corr.COMP_COLUMNS)
+    notes = ["Ingen liggare (vos run skapar den i utdatamappen): Rättelser är tomt"] if h is None else \
+        [f"Rättelser: {', '.join(h.corrected)} räknades om och jämfördes med vad som betalats"] if h.corrected else []
     year = period.year
     report = Report(
         f"ersattning_{period.label}.xlsx",
@@ -44,9 +53,9 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Matlåda (kr)": config.rate(year, "matlada"),
             "Dagar i månaden": period.days,
             "Verkställighetsdatum": "första utförda besöket" if inputs.has("besok") else "registrerat",
-        }),
-        [Sheet(SHEET_ORDERS, orders.drop(columns=[rule.ACTIVE])), Sheet(SHEET_BOXES, boxes),
-         Sheet(SHEET_PROVIDERS, providers)],
+        }, notes),
+        [Sheet(SHEET_ORDERS, orders.drop(columns=[rule.ACTIVE, rule.ORDER_END])), Sheet(SHEET_BOXES, boxes),
+         Sheet(SHEET_PROVIDERS, providers), Sheet(Blad.RATTELSER, corrections)],
         inputs.rejected,
     )
     total = round(float(providers[Col.SUMMA].sum()), 2)

@@ -17,7 +17,8 @@ SHEET_ABSENCE = Blad.OPLANERAD
 
 
 def compute(inputs: Inputs, config: Config):
-    return inputs.cached("endings", lambda: rule.end_dates(
+    key = f"endings {config.rules['end_rule_days']} {config.rules['end_rule_exempt_reasons']}"
+    return inputs.cached(key, lambda: rule.end_dates(
         inputs.df("bestallningar"), inputs.df("besok"),
         config.rules["end_rule_exempt_reasons"], int(config.rules["end_rule_days"])))
 

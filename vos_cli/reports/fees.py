@@ -13,13 +13,16 @@ from vos_cli.period import Period
 from vos_cli.reports import endings as endings_report
 from vos_cli.reports import execution as execution_report
 from vos_cli.reports.common import about
+from vos_cli.rules import corrections as corr
 from vos_cli.rules import execution as execution_rule
 from vos_cli.rules import fees as rule
 from vos_cli.rules.endings import adjusted_end_for
+from vos_cli.text import sv1
 
 NEEDED = ("bestallningar",)
 OPTIONAL = ("beslut", "besok", "maltider", "avgiftsutrymme")
 MONEY = ("tariffs",)
+HISTORY = True  # reads what the ledger knows (corrections, last month) when there is one
 
 
 def tariffs(config: Config, year: int) -> rule.Tariffs:
@@ -47,12 +50,44 @@ def compute(inputs: Inputs, period: Period, config: Config) -> rule.Fees:
     fees.new = rule.new_in_billing(orders, first, last)
     fees.ended = rule.ended(orders, first, last)
     fees.not_executed = rule.not_executed(execution_rule.month_selection(execution, first, last))
+    fees.billing = orders
     return fees
+
+
+def ledger_sheets(inputs: Inputs, fees: rule.Fees, config: Config) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Förändringar and Rättelser from what the ledger knows (handed over in inputs.history)."""
+    h = inputs.history
+    notes: list[str] = []
+    if h is None:
+        notes.append("Ingen liggare (vos run skapar den i utdatamappen): Förändringar och Rättelser är tomma")
+        return pd.DataFrame(columns=corr.CHANGE_COLUMNS), pd.DataFrame(columns=corr.FEE_COLUMNS), notes
+    if h.previous_clients is None:
+        notes.append(f"{h.previous_month} finns inte i liggaren: Förändringar är tomt")
+        changes = pd.DataFrame(columns=corr.CHANGE_COLUMNS)
+    else:
+        changes = corr.changes(corr.fee_clients(fees.basis, fees.details), h.previous_clients)
+    if h.corrected:
+        notes.append("Rättelser: " + ", ".join(h.corrected) + " räknades om ur dagens exporter med sina egna "
+                     "parametrar och jämfördes med vad som fakturerats")
+    notes += h.notes
+    return changes, h.fee_corrections, notes
 
 
 def build(inputs: Inputs, period: Period, config: Config):
     fees = compute(inputs, period, config)
+    h = inputs.history
+    previous = None
+    if h is not None and h.previous_clients is not None:
+        previous = h.previous_clients.set_index("pnr")["att_fakturera_ore"] / 100
+    fees.to_check = rule.to_check(fees, fees.billing, period.ts_first, period.ts_last, previous,
+                                  float(config.fees["kontroll_andring_procent"]))
+    changes, corrections, ledger_notes = ledger_sheets(inputs, fees, config)
+    inputs.outcomes["fees"] = fees
     t = tariffs(config, period.year)
+    b = fees.basis
+    by_article = fees.articles.groupby(Col.ARTIKEL)[Col.BELOPP].sum()
+    controls = [f"Kontrollsumma: {len(b)} brukare, att fakturera {sv1(b[Col.ATT_FAKTURERA].sum())} kr"] + [
+        f"Kontrollsumma {a}: {sv1(by_article.get(a, 0.0))} kr" for a in rule.ARTICLES if a in by_article.index]
     report = Report(
         f"avgiftsunderlag_{period.label}.xlsx",
         about("Avgiftsunderlag", period, inputs, config, {
@@ -62,23 +97,27 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Dagverksamhet (kr/dag)": t.dagverksamhet_per_dag, "Måltid (kr)": t.maltid, "Matlåda (kr)": t.matlada,
             "Debiterad tid": {"utford_hogst_beviljad": "utförd tid, högst beviljad tid för månaden (rutin hemtjänst)",
                               "utford": "utförd tid", "beviljad": "beviljad tid för månaden"}[config.rules["avgift_timmar"]],
+            "Timmar avrundas": {"manad": "per månad", "besok": "per besök"}[config.fees["timmar_avrundning"]],
+            "Att fakturera avrundas": {"ore": "till öre", "krona": "till hela kronor"}[config.fees["avrundning"]],
             "Avgiftsutrymme": "från exporten" if inputs.has("avgiftsutrymme") else "saknas — maxtaxan gäller alla",
             "Lagrum": law.FEES_SUMMARY,
-        }),
-        [Sheet(Blad.AVGIFTSUNDERLAG, fees.basis), Sheet(Blad.NYA, fees.new), Sheet(Blad.AVSLUTADE, fees.ended),
-         Sheet(Blad.ARTIKLAR, fees.articles), Sheet(Blad.EJ_VERKST_BEST, fees.not_executed),
-         Sheet(Blad.OVER_BEVILJAD, fees.over_granted)],
+        }, controls + ledger_notes),
+        [Sheet(Blad.AVGIFTSUNDERLAG, b), Sheet(Blad.NYA, fees.new), Sheet(Blad.AVSLUTADE, fees.ended),
+         Sheet(Blad.ARTIKLAR, fees.articles), Sheet(Blad.ATT_KONTROLLERA, fees.to_check),
+         Sheet(Blad.EJ_VERKST_BEST, fees.not_executed), Sheet(Blad.FORANDRINGAR, changes),
+         Sheet(Blad.RATTELSER, corrections), Sheet(Blad.OVER_BEVILJAD, fees.over_granted)],
         inputs.rejected,
     )
-    b = fees.basis
     summary = {Blad.AVGIFTSUNDERLAG: {
         "Brukare": len(b),
         Col.ATT_FAKTURERA: round(float(b[Col.ATT_FAKTURERA].sum()), 2),
+        "Att kontrollera (brukare)": int(fees.to_check[Col.PNR].nunique()),
         "Begränsade av maxtaxan": int((b[Col.TAK_ORSAK] == rule.CAP_MAXTAXA).sum()),
         "Begränsade av avgiftsutrymmet": int((b[Col.TAK_ORSAK] == rule.CAP_UTRYMME).sum()),
         "Nya i månaden": len(fees.new[Col.PNR].unique()),
         "Avslutade i månaden": len(fees.ended[Col.PNR].unique()),
         "Ej verkställda beställningar": len(fees.not_executed),
         "Utförd tid över beviljad (beställningar)": len(fees.over_granted),
+        "Rättelser (kr)": round(float(corrections[corr.DIFFERENS].sum()), 2) if len(corrections) else 0.0,
     }}
     return report, summary

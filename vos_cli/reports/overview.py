@@ -71,11 +71,15 @@ def earlier_figures(output: Path, label: str) -> dict[str, dict[str, float]]:
     return found
 
 
-def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Path) -> tuple[Report, pd.DataFrame]:
+def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Path,
+          ledger_trend: dict[str, dict[str, float]] | None = None) -> tuple[Report, pd.DataFrame]:
+    """ledger_trend: the earlier months' key figures from the ledger; month manifests fill in months
+    recorded before the ledger existed."""
     figures = rule.key_figures(frames, files)
     prov = rule.providers(frames, files)
     wait = rule.waiting(frames, files)
-    trend = rule.trend(period.label, figures, earlier_figures(output, period.label))
+    earlier = earlier_figures(output, period.label) | (ledger_trend or {})
+    trend = rule.trend(period.label, figures, earlier)
     n_trend = len(trend)
     sheets = [
         Sheet(Blad.NYCKELTAL, figures, {rule.VARDE: "General"}),
@@ -94,7 +98,7 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
     ]
     about = About("Månadsöversikt", period.label, f"{period.as_of:%Y-%m-%d %H:%M}", [], {
         "Källor": ", ".join(sorted(files.values())) or "inga rapporter i mappen",
-        "Trend": f"{n_trend} månad(er) ur manifest.json i utdatamappen",
+        "Trend": f"{n_trend} månad(er) ur liggaren" + ("" if ledger_trend is not None else " (manifest.json)"),
     }, ["Varje siffra anger rapport och blad den kommer från."], stamp=period.as_of)
     return Report(f"oversikt_{period.label}.xlsx", about, sheets), figures
 

@@ -26,6 +26,7 @@ def compute(inputs: Inputs, period: Period, config: Config) -> rule.Statistics:
 
 def build(inputs: Inputs, period: Period, config: Config):
     st = compute(inputs, period, config)
+    inputs.outcomes["statistics"] = st
     enc = str(config.statistics["encoding"])
     kommun = str(config.statistics["kommunkod"])
     period_code = f"{period.first:%Y%m}"

@@ -16,6 +16,7 @@ from vos_cli.rules import waiting as rule
 
 NEEDED = ("beslut", "bestallningar")
 OPTIONAL = ("besok",)
+HISTORY = True
 SHEETS = [(Blad.EJ_VERKSTALLDA, "ej_verkstallda"), (Blad.FOR_SENT, "for_sent"),
           (Blad.AVSLUTADE_UTAN, "avslutade"), (Blad.AVBROTT, "avbrott"), (Blad.BEVAKNING, "bevakning"),
           (Blad.DUBBLA, "dubbla"), (Blad.IVO, "ivo"), (Blad.SAMMANSTALLNING, "sammanstallning"),
@@ -24,8 +25,10 @@ SHEETS = [(Blad.EJ_VERKSTALLDA, "ej_verkstallda"), (Blad.FOR_SENT, "for_sent"),
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
     execution, _ = execution_report.compute(inputs, period)
+    h = inputs.history
+    earlier = h.ivo_earlier if h is not None else None
     w = rule.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution,
-                      pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]))
+                      pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]), earlier)
     w.inaktuella = rule.no_longer_current(inputs.df("beslut"), inputs.df("bestallningar"), execution,
                                           pd.Timestamp(period.as_of_date), int(config.rules["uppfoljning_dagar"]))
     return w
@@ -33,6 +36,9 @@ def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
 
 def build(inputs: Inputs, period: Period, config: Config):
     w = compute(inputs, period, config)
+    inputs.outcomes["waiting"] = w
+    ledger_note = ["Ingen liggare: vos vet inte vad som rapporterats tidigare kvartal, alla rader är Ny"] \
+        if inputs.history is None else []
     a = period.as_of_date
     q0 = rule.quarter_start(pd.Timestamp(a))
     report = Report(
@@ -46,7 +52,7 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Uppföljning av beslut som upphör, dagar": config.rules["uppfoljning_dagar"],
             "Beslut som upphör": "Avslutsdatum, eller T.o.m. när den kommer först (ett utgånget beslut väntar inte)",
             "Rapportskyldighet": law.REPORTING_SUMMARY,
-        }, as_of=f"{a:%Y-%m-%d}"),
+        }, ledger_note, as_of=f"{a:%Y-%m-%d}"),
         [Sheet(name, getattr(w, attr)) for name, attr in SHEETS],
         inputs.rejected,
     )

@@ -15,6 +15,7 @@ BOX_COLUMNS = [Col.UTFORARE, Col.PNR, Col.ANTAL, Col.PRIS, Col.ERSATTNING]
 PROVIDER_COLUMNS = [Col.UTFORARE, Col.ANTAL_BRUKARE, Col.ERSATT_TID, Col.ERSATTNING_TID, Col.MATLADOR_ST,
                     Col.ERSATTNING_MATLADOR, Col.SUMMA]
 ACTIVE = "_aktiva"
+ORDER_END = "_slut"  # the order's effective end (the five-day rule's, Slutdatum or a later order's), for the ledger
 
 
 def round_half_up(x: pd.Series | np.ndarray, decimals: int = 2) -> pd.Series:
@@ -81,7 +82,7 @@ def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.Data
         Col.INSATS: hem[Col.INSATS], Col.BEVILJAD_TID: granted, Col.ERSATTNINGSDAGAR: comp_days,
         Col.PLANERAD_DAGAR: planned, Col.ERSATT_TID: hours, Col.TIMERSATTNING: rate, Col.ERSATTNING_TID: kr,
         Col.KORREKT_VERKST: hem[Col.KORREKT_VERKST], Col.JUSTERAT_SLUT: adj, Col.KOMMENTAR: comment,
-        ACTIVE: active,
+        ACTIVE: active, ORDER_END: end[overlaps],
     })
     return out.sort_values([Col.UTFORARE, Col.BESTALLNING_ID], ignore_index=True)
 

@@ -17,6 +17,7 @@ from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules import execution as exe
 from vos_cli.rules.compensation import round_half_up, to_ore
 from vos_cli.rules.endings import expand_days, order_end
+from vos_cli.text import sv as _sv
 
 FEE_COLUMNS = [
     # the contract's columns, then the second wave's, then ours
@@ -34,6 +35,8 @@ OVER_COLUMNS = [Col.PNR, Col.BESTALLNING_ID, Col.UTFORARE, Col.BEVILJAD_MANAD, C
 NOT_EXECUTED_COLUMNS = [Col.PNR, Col.BESTALLNING_ID, Col.INSATS, Col.UTFORARE, Col.STARTDATUM, Col.REG_VERKST,
                         Col.STATUS, Col.KOMMENTAR]
 CHECK_COLUMNS = [Col.PNR, Col.ORSAK, Col.ATT_FAKTURERA]
+BESOK, LARM_UNITS, SLUT = "besok", "larm", "slut"
+DETAIL_COLUMNS = [Col.PNR, BESOK, LARM_UNITS, SLUT]
 CAP_MAXTAXA = "maxtaxa"
 CAP_UTRYMME = "avgiftsutrymme"
 BILL_END = "_faktureras_till"
@@ -85,6 +88,9 @@ class Fees:
     over_granted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OVER_COLUMNS))
     not_executed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOT_EXECUTED_COLUMNS))
     to_check: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
+    # per client, for the ledger and the causes of corrections: visits, alarm units, billing end
+    details: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DETAIL_COLUMNS))
+    billing: pd.DataFrame | None = None  # the executed orders billed from (billing_orders)
 
 
 def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataFrame:
@@ -154,18 +160,6 @@ def alarm_units(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, p
     b = larm[BILL_END].where(larm[BILL_END].notna() & (larm[BILL_END] < last), last)
     days = expand_days(larm.assign(_a=a, _b=b), "_a", "_b", [Col.PNR]).drop_duplicates()
     return days.groupby(Col.PNR).size()
-
-
-def _sv(x: pd.Series, decimals: str = "auto") -> pd.Series:
-    """Swedish numbers for the Beräkning text: 1 200, 5 437,50; each distinct value formatted once."""
-    codes, uniques = pd.factorize(pd.Series(x, dtype="float64").round(2))
-    out = []
-    for v in uniques:
-        whole = float(v).is_integer() and decimals == "auto"
-        text = f"{v:,.0f}" if whole else f"{v:,.2f}"
-        out.append(text.replace(",", "\u00a0").replace(".", ","))
-    arr = np.array(out + [""], dtype=object)
-    return pd.Series(arr[codes], index=x.index, dtype="str")
 
 
 def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrymme: pd.DataFrame,
@@ -280,7 +274,13 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
 
     lines = article_lines(b, clients, month, tariffs, larm_units, larm_price, omsorg_o - before_o.to_numpy(),
                           rounded_o - total_o)
-    return Fees(b, pd.DataFrame(columns=NEW_COLUMNS), pd.DataFrame(columns=ENDED_COLUMNS), lines, over)
+    open_ended = active[BILL_END].isna().groupby(active[Col.PNR]).any()
+    last_end = active.groupby(Col.PNR)[BILL_END].max().where(~open_ended)
+    details = pd.DataFrame({Col.PNR: clients, BESOK: hem_v.groupby(Col.PNR).size().reindex(clients).fillna(0)
+                            .astype("int64").to_numpy(), LARM_UNITS: larm_units.to_numpy(),
+                            SLUT: last_end.reindex(clients).to_numpy()})
+    return Fees(b, pd.DataFrame(columns=NEW_COLUMNS), pd.DataFrame(columns=ENDED_COLUMNS), lines, over,
+                details=details)
 
 
 def article_lines(b: pd.DataFrame, clients: pd.Index, month: str, tariffs: Tariffs, larm_units: pd.Series,
@@ -317,6 +317,51 @@ def not_executed(month_rows: pd.DataFrame) -> pd.DataFrame:
                                                    "besök — kontrollera med utföraren")
     rows[Col.KOMMENTAR] = comment
     return rows[NOT_EXECUTED_COLUMNS].sort_values([Col.PNR, Col.STARTDATUM, Col.BESTALLNING_ID], ignore_index=True)
+
+
+def to_check(fees: Fees, orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp,
+             previous: pd.Series | None = None, change_pct: float = 50) -> pd.DataFrame:
+    """The rows a fee administrator must look at first, each with its reason: no avgiftsutrymme
+    (charged the maxtaxa), 0 kr although a service runs (and why), performed over granted time, a
+    fee that changed more than change_pct % since last month (from the ledger), an alarm that
+    started or ended mid-month, orders not executed. previous: last month's amount per client."""
+    b = fees.basis.set_index(Col.PNR)
+    rows: list[pd.DataFrame] = []
+
+    def add(pnr: pd.Index | pd.Series, reason: pd.Series | str):
+        rows.append(pd.DataFrame({Col.PNR: list(pnr), Col.ORSAK: reason if isinstance(reason, str) else list(reason)}))
+
+    no_u = b[(b[Col.UTRYMME_KALLA] == KALLA_SAKNAS) & (b[Col.OMSORGSAVGIFT] > 0)]
+    add(no_u.index, "Avgiftsutrymme saknas: taket är maxtaxan (" + _sv(no_u[Col.AVGIFTSTAK]) + " kr) — registrera "
+        "avgiftsutrymmet eller bekräfta maxtaxan")
+    active = orders[(orders[Col.KORREKT_VERKST] <= last) & (orders[BILL_END].isna() | (orders[BILL_END] >= first))]
+    running = set(active[Col.PNR])
+    zero = b[(b[Col.ATT_FAKTURERA] == 0) & b.index.isin(running)]
+    why = pd.Series("inga utförda besök, närvarodagar eller måltider i månaden", index=zero.index, dtype="str")
+    why[zero[Col.AVGIFTSUTRYMME_KR].fillna(1) <= 0] = "avgiftsutrymmet är noll eller lägre: ingen omsorgsavgift"
+    add(zero.index, "0 kr trots pågående insats: " + why)
+    over = fees.over_granted
+    add(over[Col.PNR], "Utförd tid över beviljad: " + _sv(over[Col.UTFORD_TIM]) + " tim utförd, "
+        + _sv(over[Col.BEVILJAD_MANAD]) + " tim beviljad (beställning " + over[Col.BESTALLNING_ID] + ")")
+    if previous is not None and len(previous):
+        was = previous.reindex(b.index)
+        now = b[Col.ATT_FAKTURERA]
+        jump = was.notna() & (was > 0) & ((now - was).abs() > was * change_pct / 100)
+        add(b.index[jump], f"Avgiften ändrad mer än {change_pct:g} % från förra månaden ("
+            + _sv(was[jump]) + " → " + _sv(now[jump]) + " kr)")
+    larm = active[active[Col.INSATS] == Insats.TRYGGHETSLARM]
+    started = larm[larm[Col.KORREKT_VERKST] > first]
+    add(started[Col.PNR], "Trygghetslarm startade " + started[Col.KORREKT_VERKST].dt.strftime("%Y-%m-%d")
+        + " (mitt i månaden)")
+    stopped = larm[larm[BILL_END].notna() & (larm[BILL_END] < last)]
+    add(stopped[Col.PNR], "Trygghetslarm avslutades " + stopped[BILL_END].dt.strftime("%Y-%m-%d") + " (mitt i månaden)")
+    ne = fees.not_executed
+    add(ne[Col.PNR], "Ej verkställd beställning " + ne[Col.BESTALLNING_ID] + " (" + ne[Col.INSATS] + ", "
+        + ne[Col.UTFORARE] + "): " + ne[Col.STATUS] + " — faktureras inte")
+    out = pd.concat([r for r in rows if len(r)], ignore_index=True) if any(len(r) for r in rows) else \
+        pd.DataFrame(columns=[Col.PNR, Col.ORSAK])
+    out[Col.ATT_FAKTURERA] = out[Col.PNR].map(b[Col.ATT_FAKTURERA]).astype("Float64")
+    return out[CHECK_COLUMNS].sort_values([Col.PNR], kind="stable", ignore_index=True)
 
 
 def new_in_billing(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
@@ -91,7 +92,9 @@ def _frame(d: pd.DataFrame, a: pd.Timestamp, extra: dict[str, pd.Series] | None 
 
 
 def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame, as_of: pd.Timestamp,
-             warn_days: int = 30) -> Waiting:
+             warn_days: int = 30, earlier: pd.DataFrame | None = None) -> Waiting:
+    """earlier: the decisions reported to IVO in earlier quarters (the ledger), for Ny/Återrapportering
+    and the follow-up reports of decisions since executed or ended (34 kap. 2 §)."""
     a = pd.Timestamp(as_of).normalize()
     q0 = quarter_start(a)
     d = decisions_with_execution(beslut, execution)
@@ -132,7 +135,7 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
         ivo=pd.DataFrame(),
         sammanstallning=pd.DataFrame(),
     )
-    w.ivo = ivo_report(w)
+    w.ivo = ivo_report(w, d, orders, a, q0, earlier)
     w.sammanstallning = summary_table(w)
     waiting_now = d[~executed_by_a & ~ended_by_a & (d[Col.BESLUTSDATUM] <= a)]
     w.vantande = _frame(waiting_now, a, {VANTEBAND: waiting_band(waiting_now[Col.BESLUTSDATUM], a)})
@@ -207,25 +210,59 @@ def duplicates(d: pd.DataFrame, a: pd.Timestamp, q0: pd.Timestamp) -> pd.DataFra
     return out.sort_values([Col.PNR, Col.INSATS, Col.BESLUTSDATUM], ignore_index=True)
 
 
-IVO_COLUMNS = [Col.RAPPORTTYP, Col.BESLUT_ID, Col.PNR, Col.KON, Col.BESLUTSDATUM, Col.INSATS, Col.LAGRUM,
+NY_ATER = "Ny/Återrapportering"
+NY, ATER = "Ny", "Återrapportering"
+ENLIGT = "Rapporteras enligt"
+# the order the e-service asks for the fields (reporting.md), so a person types them top to bottom
+IVO_COLUMNS = [Col.RAPPORTTYP, NY_ATER, Col.BESLUT_ID, Col.PNR, Col.KON, Col.BESLUTSDATUM, Col.INSATS, Col.LAGRUM,
                AVBROTTSDATUM, Col.SKAL_DROJSMAL, ERBJUDANDE, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM,
-               Col.AVSLUTSORSAK, Col.DAGAR_SEDAN_BESLUT]
+               Col.AVSLUTSORSAK, Col.DAGAR_SEDAN_BESLUT, ENLIGT]
 
 
-def ivo_report(w: Waiting) -> pd.DataFrame:
-    """One row per reportable decision, in the fields IVO's e-service asks for."""
+def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame | None = None,
+               a: pd.Timestamp | None = None, q0: pd.Timestamp | None = None,
+               earlier: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per reportable decision, in the fields and order IVO's e-service asks for. A decision
+    reported in an earlier quarter is an Återrapportering; one reported earlier as not executed or
+    interrupted and now executed or ended is added with its date (34 kap. 2 §)."""
     parts = [
         w.ej_verkstallda.assign(**{Col.RAPPORTTYP: IVO_EJ}),
         w.avbrott.assign(**{Col.RAPPORTTYP: IVO_AVBROTT, AVBROTTSDATUM: w.avbrott[Col.AVBROTT_FROM]}),
         w.for_sent.assign(**{Col.RAPPORTTYP: IVO_VERKSTALLT}),
         w.avslutade.assign(**{Col.RAPPORTTYP: IVO_AVSLUTAT}),
     ]
+    reported = set(earlier["beslut_id"]) if earlier is not None and len(earlier) else set()
+    if reported and d is not None:
+        shown = set().union(*(set(p[Col.BESLUT_ID]) for p in parts))
+        last_type = earlier.drop_duplicates("beslut_id", keep="last").set_index("beslut_id")["rapporttyp"]
+        open_before = last_type[last_type.isin([IVO_EJ, IVO_AVBROTT])].index
+        follow = d[d[Col.BESLUT_ID].isin(open_before) & ~d[Col.BESLUT_ID].isin(shown)]
+        ex, end = follow[EXECUTED], follow[Col.AVSLUTSDATUM]
+        done = follow[ex.notna() & (ex >= q0) & (ex <= a)]
+        gone = follow[end.notna() & (end >= q0) & (end <= a) & ~follow.index.isin(done.index)]
+        # an interruption reported earlier that has ended (Avbrott t.o.m.) in the quarter: executed again
+        resumed = pd.DataFrame()
+        if orders is not None and len(orders):
+            r = orders[orders[Col.AVBROTT_TOM].notna() & (orders[Col.AVBROTT_TOM] >= q0) & (orders[Col.AVBROTT_TOM] <= a)]
+            back = r.groupby(Col.BESLUT_ID)[Col.AVBROTT_TOM].max()
+            ids = [i for i in back.index if last_type.get(i) == IVO_AVBROTT and i not in shown]
+            resumed = follow[follow[Col.BESLUT_ID].isin(ids) & ~follow.index.isin(done.index) & ~follow.index.isin(gone.index)]
+            resumed = resumed.assign(**{EXECUTED: pd.Series(back.reindex(resumed[Col.BESLUT_ID]).to_numpy(),
+                                                            index=resumed.index, dtype="datetime64[us]")})
+        for frame, kind in ((done, IVO_VERKSTALLT), (resumed, IVO_VERKSTALLT), (gone, IVO_AVSLUTAT)):
+            if len(frame):
+                extra = {Col.VERKSTALLIGHETSDATUM: frame[EXECUTED]} if kind == IVO_VERKSTALLT else \
+                    {Col.AVSLUTSDATUM: frame[Col.AVSLUTSDATUM], Col.AVSLUTSORSAK: frame[Col.AVSLUTSORSAK]}
+                parts.append(_frame(frame, a, extra).assign(**{Col.RAPPORTTYP: kind}))
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
         pd.DataFrame(columns=IVO_COLUMNS)
     out = out.reindex(columns=IVO_COLUMNS)
     for c in (AVBROTTSDATUM, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM, Col.BESLUTSDATUM):
         out[c] = out[c].astype("datetime64[us]")
     out[ERBJUDANDE] = out[ERBJUDANDE].astype("str")
+    out[NY_ATER] = np.where(out[Col.BESLUT_ID].isin(reported), ATER, NY)
+    out[ENLIGT] = law.reporting_duty(out[Col.LAGRUM], out[Col.BESLUTSDATUM], out[Col.RAPPORTTYP],
+                                     (IVO_VERKSTALLT, IVO_AVSLUTAT))
     return out
 
 

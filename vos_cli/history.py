@@ -1,0 +1,109 @@
+"""What the ledger knows, gathered once for a month's reports (they never query it themselves).
+
+For the month M being reported: the corrections of the earlier months the ledger holds (each
+recomputed from the current exports with its own recorded parameters), last month's figures per
+client (the changes since), the decisions reported to IVO in earlier quarters, and the trend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from vos_cli.config import Config
+from vos_cli.io.contract import Col
+from vos_cli.io.inputs import Inputs
+from vos_cli.period import Period, make_period
+from vos_cli.rules import corrections as corr
+from vos_cli.rules import coverage
+from vos_cli.rules import fees as fee_rule
+from vos_cli.store.ledger import Ledger, Run
+
+
+@dataclass
+class History:
+    month: str
+    ledger: str  # where, for Om rapporten
+    fee_corrections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=corr.FEE_COLUMNS))
+    comp_corrections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=corr.COMP_COLUMNS))
+    previous_month: str = ""
+    previous_clients: pd.DataFrame | None = None  # last month's fee_clients, None when not recorded
+    ivo_earlier: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trend: dict[str, dict[str, float]] = field(default_factory=dict)
+    corrected: list[str] = field(default_factory=list)  # the earlier months compared
+    notes: list[str] = field(default_factory=list)
+    run: Run | None = None  # this month's earlier run, if any
+
+
+def month_back(month: str, n: int) -> str:
+    return str(pd.Period(month, "M") - n)
+
+
+def quarter(period_or_day) -> str:
+    day = pd.Timestamp(period_or_day)
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _covers(inputs: Inputs, p: Period, config: Config) -> str | None:
+    """Why the current exports cannot recompute month P (None when they can)."""
+    if inputs.has("besok") and inputs.has("bestallningar"):
+        error, warn = coverage.visit_coverage(inputs.df("bestallningar"), inputs.df("besok"), inputs.label("besok"),
+                                              p.ts_first, p.ts_last, pd.Timestamp(p.as_of),
+                                              int(config.rules["tackning_dagar"]))
+        if error or warn:
+            return f"besöksexporten täcker inte {p.label} helt"
+        if not ((inputs.df("besok")[Col.DATUM] >= p.ts_first) & (inputs.df("besok")[Col.DATUM] <= p.ts_last)).any():
+            return f"besöksexporten har inga besök i {p.label}"
+    return None
+
+
+def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> History:
+    from vos_cli.reports import compensation as comp_report
+    from vos_cli.reports import fees as fee_report
+
+    month = period.label
+    h = History(month, ledger.url)
+    h.run = ledger.run_of(month)
+    months = [month_back(month, n) for n in range(int(config.ledger["rattelse_manader"]), 0, -1)]
+    fee_parts, comp_parts = [], []
+    for p_month in months:
+        run = ledger.run_of(p_month)
+        if run is None:
+            h.notes.append(f"{p_month} finns inte i liggaren (före liggarens start eller aldrig körd) och rättas inte")
+            continue
+        p = make_period(p_month, run.per.replace("T", " "))
+        why = _covers(inputs, p, config)
+        if why:
+            h.notes.append(f"Rättelser för {p_month} gjordes inte: {why} (lägg in en export som täcker månaden)")
+            continue
+        p_config = Config.from_summary(run.parametrar)
+        meals_missing = inputs.has("maltider") and not (inputs.df("maltider")[Col.MANAD] == p_month).any()
+        skip = (fee_rule.ART_MALTID, fee_rule.ART_MATLADA) if meals_missing else ()
+        if meals_missing:
+            h.notes.append(f"Måltider och matlådor för {p_month} rättas inte: måltidsexporten saknar månaden")
+        fees = fee_report.compute(inputs, p, p_config)
+        fee_parts.append(corr.fee_corrections(
+            p_month, corr.fee_lines(fees.articles), ledger.fee_lines(p_month),
+            ledger.corrections_for(p_month, month, "avgift"), ledger.fee_clients(p_month),
+            corr.fee_clients(fees.basis, fees.details), run.skapad[:10], skip))
+        orders, boxes, _ = comp_report.compute(inputs, p, p_config)
+        correct, paid = corr.compensation_rows(orders, boxes), ledger.compensation(p_month)
+        if meals_missing:
+            correct, paid = correct[correct["bestallning_id"] != ""], paid[paid["bestallning_id"] != ""]
+        comp_parts.append(corr.compensation_corrections(p_month, correct, paid,
+                                                        ledger.corrections_for(p_month, month, "ersattning")))
+        h.corrected.append(p_month)
+    parts = [f for f in fee_parts if len(f)]
+    if parts:
+        h.fee_corrections = pd.concat(parts, ignore_index=True)
+    parts = [f for f in comp_parts if len(f)]
+    if parts:
+        h.comp_corrections = pd.concat(parts, ignore_index=True)
+    h.previous_month = month_back(month, 1)
+    if ledger.run_of(h.previous_month) is not None:
+        h.previous_clients = ledger.fee_clients(h.previous_month)
+    h.ivo_earlier = ledger.ivo_reported(quarter(period.as_of_date))
+    first = month_back(month, 11)
+    h.trend = {r.manad: r.nyckeltal for r in ledger.months() if first <= r.manad < month}
+    return h
