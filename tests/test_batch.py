@@ -38,8 +38,9 @@ def content(folder):
             got[path.name] = path.read_bytes()
         else:
             m = json.loads(path.read_text(encoding="utf-8"))
-            for volatile in ("skapad", "sekunder", "steg"):
+            for volatile in ("skapad", "sekunder", "steg", "run_id"):
                 m.pop(volatile)
+            m["liggare"].pop("plats")  # each output folder has its own ledger
             for o in m["outputs"]:
                 o.pop("sha256")  # workbook bytes hold their save time
             got[path.name] = m

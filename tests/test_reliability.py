@@ -297,6 +297,17 @@ def test_killed_run_leaves_a_complete_month_and_no_stale_lock(tmp_path, delay):
     month = tmp_path / "2026-03"
     olds = list(tmp_path.glob(".2026-03.old-*"))
     assert complete(month) or (not month.exists() and olds and complete(olds[0]))
+    # the ledger holds the month the folder holds: a pending run is resolved from the folder's manifest
+    from vos_cli.store import ledger as store
+
+    book = store.Ledger.open(store.default_url(tmp_path), create=False)
+    try:
+        if complete(month):
+            book.resolve("2026-03", store.folder_run_id(month))
+            assert book.run_of("2026-03").run_id == store.folder_run_id(month)
+        assert len(book.months()) == 1
+    finally:
+        book.close()
     # no stale lock: the next run goes through, and cleans up what the kill left
     nxt = vos_run(tmp_path)
     assert nxt.wait() == 0, nxt.stderr.read()
