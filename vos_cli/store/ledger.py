@@ -68,7 +68,16 @@ ivo_reports = _rows_table("ivo_reports", sa.Column("kvartal", sa.String(7)), sa.
                           sa.Column("datum", sa.String(10)))
 statistics = _rows_table("statistics", sa.Column("manad", sa.String(7)), sa.Column("pnr", sa.String(13)),
                          sa.Column("varden", sa.Text))
-ROW_TABLES = {t.name: t for t in (fee_lines, fee_clients, compensation, corrections, ivo_reports, statistics)}
+invoice_batches = _rows_table("invoice_batches", sa.Column("batch_id", sa.String(40)), sa.Column("manad", sa.String(7)),
+                              sa.Column("lopnr", sa.Integer), sa.Column("rader", sa.Integer),
+                              sa.Column("summa_ore", sa.BigInteger), sa.Column("skickad", sa.String(25)))
+invoice_lines = _rows_table("invoice_lines", sa.Column("batch_id", sa.String(40)), sa.Column("pnr", sa.String(13)),
+                            sa.Column("period", sa.String(7)), sa.Column("artikel", sa.String(40)),
+                            sa.Column("antal", sa.Float), sa.Column("a_pris", sa.Float),
+                            sa.Column("belopp_ore", sa.BigInteger))
+ROW_TABLES = {t.name: t for t in (fee_lines, fee_clients, compensation, corrections, ivo_reports, statistics,
+                                  invoice_batches, invoice_lines)}
+INVOICE_TABLES = (invoice_batches, invoice_lines)
 
 
 @dataclass
@@ -225,11 +234,49 @@ class Ledger:
 
     @staticmethod
     def _delete(conn, run_ids: list[str]) -> None:
+        """Remove runs and what they recorded — except invoice batches that were sent: those are facts."""
         if not run_ids:
             return
+        sent = [b for (b,) in conn.execute(sa.select(invoice_batches.c.batch_id).where(
+            invoice_batches.c.run_id.in_(run_ids) & invoice_batches.c.skickad.is_not(None)))]
         for table in ROW_TABLES.values():
-            conn.execute(table.delete().where(table.c.run_id.in_(run_ids)))
+            condition = table.c.run_id.in_(run_ids)
+            if table in INVOICE_TABLES and sent:
+                condition &= table.c.batch_id.not_in(sent)
+            conn.execute(table.delete().where(condition))
         conn.execute(runs.delete().where(runs.c.run_id.in_(run_ids)))
+
+    # ---- invoice batches ---------------------------------------------------------------
+
+    def batches(self, month: str) -> pd.DataFrame:
+        """A month's invoice batches: every sent one, and the unsent one of its recorded run."""
+        b = invoice_batches
+        done = sa.select(runs.c.run_id).where(runs.c.status == COMPLETE)
+        query = sa.select(b.c.batch_id, b.c.manad, b.c.lopnr, b.c.rader, b.c.summa_ore, b.c.skickad, b.c.run_id).where(
+            (b.c.manad == month) & (b.c.skickad.is_not(None) | b.c.run_id.in_(done))).order_by(b.c.lopnr)
+        with self._guard(), self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def batch_lines(self, batch_ids: list[str]) -> pd.DataFrame:
+        query = sa.select(*[c for c in invoice_lines.c if c.name != "run_id"]).where(
+            invoice_lines.c.batch_id.in_(batch_ids))
+        with self._guard(), self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def mark_sent(self, month: str, when: str) -> str:
+        """Mark the month's latest unsent batch as sent; its id. LedgerError when there is none."""
+        latest = self.batches(month)
+        unsent = latest[latest["skickad"].isna()] if len(latest) else latest
+        if not len(unsent):
+            raise LedgerError(f"{month}: ingen osänd fakturabatch i liggaren — kör vos run --month {month} först"
+                              if not len(latest) else f"{month}: batch {latest['batch_id'].iloc[-1]} är redan "
+                              f"markerad som skickad ({latest['skickad'].iloc[-1]})")
+        batch = unsent["batch_id"].iloc[-1]
+        with self._guard(), self.engine.begin() as conn:
+            conn.execute(invoice_batches.update().where(invoice_batches.c.batch_id == batch).values(skickad=when))
+        return batch
 
     # ---- reading ---------------------------------------------------------------------------
 
