@@ -203,6 +203,12 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
             {"kvartal": history.quarter(period.as_of_date), "referensdatum": f"{period.as_of_date:%Y-%m-%d}",
              "beslut_id": b, "pnr": p, "rapporttyp": t, "insats": i, "datum": d if isinstance(d, str) else None}
             for b, p, t, i, d in zip(ivo[Col.BESLUT_ID], ivo[Col.PNR], ivo[Col.RAPPORTTYP], ivo[Col.INSATS], date)]
+    plan = inputs.outcomes.get("invoice")
+    if plan is not None and len(plan.lines):  # nothing new after a sent batch: no new batch
+        rows["invoice_batches"] = [{"batch_id": plan.batch_id, "manad": month, "lopnr": plan.number,
+                                    "rader": len(plan.lines), "summa_ore": int(plan.lines["belopp_ore"].sum()),
+                                    "skickad": None}]
+        rows["invoice_lines"] = plan.lines.assign(batch_id=plan.batch_id).to_dict("records")
     st = inputs.outcomes.get("statistics")
     if st is not None:
         people = st.per_person

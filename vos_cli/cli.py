@@ -448,6 +448,54 @@ def overview(
 
 @app.command()
 @handle_errors
+def invoice(
+    output: OutputOpt = Path("vos-output"),
+    config: ConfigOpt = None,
+    ledger: LedgerOpt = None,
+    month: MonthOpt = None,
+    mark_sent: Annotated[str | None, typer.Option("--mark-sent", metavar="ÅÅÅÅ-MM", help=(
+        "Markera månadens senaste fakturabatch som skickad (efter importen i ekonomisystemet)."))] = None,
+    quiet: QuietOpt = False,
+) -> int:
+    """Fakturabatcherna i liggaren: lista dem, eller markera en som skickad.
+
+    När en batch är markerad som skickad ger en ny körning av månaden bara rättelserader — aldrig en
+    andra hel batch som kunde importeras två gånger.
+
+    Exempel: vos invoice --output /srv/vos --mark-sent 2026-03
+    """
+    import datetime as dt
+
+    from vos_cli import batch
+    from vos_cli.period import month_bounds
+    from vos_cli.store.ledger import Ledger
+
+    _state["quiet"] = quiet
+    cfg = config_mod.load(config)
+    book = Ledger.open(batch.ledger_url(cfg, output, ledger), create=False)
+    try:
+        if mark_sent:
+            month_bounds(mark_sent)
+            sent = book.mark_sent(mark_sent, dt.datetime.now().isoformat(timespec="seconds"))
+            say(f"Batch {sent} för {mark_sent} är markerad som skickad. En ny körning av {mark_sent} ger nu bara "
+                "rättelserader.")
+            return EXIT_OK
+        months = [month] if month else [r.manad for r in book.months()]
+        table = Table(title="Fakturabatcher", title_justify="left")
+        for c in ("Månad", "Batch", "Rader", "Summa (kr)", "Skickad"):
+            table.add_column(c, justify="right" if c in ("Rader", "Summa (kr)") else "left")
+        for m in months:
+            for r in book.batches(m).to_dict("records"):
+                table.add_row(m, r["batch_id"], str(r["rader"]), kr(r["summa_ore"] / 100),
+                              r["skickad"] if isinstance(r["skickad"], str) else "nej")
+        say_table(table)
+    finally:
+        book.close()
+    return EXIT_OK
+
+
+@app.command()
+@handle_errors
 def history(
     output: Annotated[Path | None, typer.Option("--output", "-o", help=(
         "Utdatamappen med liggaren (vos.sqlite); anges den skrivs också en arbetsbok (historik.xlsx) dit.")

@@ -34,6 +34,8 @@ class History:
     corrected: list[str] = field(default_factory=list)  # the earlier months compared
     notes: list[str] = field(default_factory=list)
     run: Run | None = None  # this month's earlier run, if any
+    batches: pd.DataFrame = field(default_factory=pd.DataFrame)  # this month's invoice batches
+    sent_lines: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lines of its sent batches
 
 
 def month_back(month: str, n: int) -> str:
@@ -104,6 +106,10 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     if ledger.run_of(h.previous_month) is not None:
         h.previous_clients = ledger.fee_clients(h.previous_month)
     h.ivo_earlier = ledger.ivo_reported(quarter(period.as_of_date))
+    h.batches = ledger.batches(month)
+    sent = h.batches[h.batches["skickad"].notna()]["batch_id"].tolist() if len(h.batches) else []
+    h.sent_lines = ledger.batch_lines(sent) if sent else pd.DataFrame(columns=["batch_id", "pnr", "period", "artikel",
+                                                                               "antal", "a_pris", "belopp_ore"])
     first = month_back(month, 11)
     h.trend = {r.manad: r.nyckeltal for r in ledger.months() if first <= r.manad < month}
     return h

@@ -12,10 +12,12 @@ from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
 from vos_cli.reports import endings as endings_report
 from vos_cli.reports import execution as execution_report
+from vos_cli.reports import invoice as invoice_file
 from vos_cli.reports.common import about
 from vos_cli.rules import corrections as corr
 from vos_cli.rules import execution as execution_rule
 from vos_cli.rules import fees as rule
+from vos_cli.rules import invoice as invoice_rule
 from vos_cli.rules.endings import adjusted_end_for
 from vos_cli.text import sv1
 
@@ -83,6 +85,16 @@ def build(inputs: Inputs, period: Period, config: Config):
                                   float(config.fees["kontroll_andring_procent"]))
     changes, corrections, ledger_notes = ledger_sheets(inputs, fees, config)
     inputs.outcomes["fees"] = fees
+    wanted = invoice_rule.lines(fees.articles, corrections)
+    if h is None:
+        plan = invoice_rule.plan(period.label, wanted, pd.DataFrame(), pd.DataFrame())
+        plan.status += " (ingen liggare: skyddet mot dubbel import gäller när vos run för månadens bok)"
+    else:
+        plan = invoice_rule.plan(period.label, wanted, h.batches, h.sent_lines)
+    inputs.outcomes["invoice"] = plan
+    attachments = invoice_file.attachments(plan, period.label, config.invoice, f"{period.as_of:%Y-%m-%d %H:%M}")
+    ledger_notes = ledger_notes + [f"Fakturaunderlag: {attachments[0][0]}, batch {plan.batch_id}, "
+                                   f"{len(plan.lines)} rader — {plan.status}"]
     t = tariffs(config, period.year)
     b = fees.basis
     by_article = fees.articles.groupby(Col.ARTIKEL)[Col.BELOPP].sum()
@@ -106,7 +118,7 @@ def build(inputs: Inputs, period: Period, config: Config):
          Sheet(Blad.ARTIKLAR, fees.articles), Sheet(Blad.ATT_KONTROLLERA, fees.to_check),
          Sheet(Blad.EJ_VERKST_BEST, fees.not_executed), Sheet(Blad.FORANDRINGAR, changes),
          Sheet(Blad.RATTELSER, corrections), Sheet(Blad.OVER_BEVILJAD, fees.over_granted)],
-        inputs.rejected,
+        inputs.rejected, attachments,
     )
     summary = {Blad.AVGIFTSUNDERLAG: {
         "Brukare": len(b),
@@ -119,5 +131,6 @@ def build(inputs: Inputs, period: Period, config: Config):
         "Ej verkställda beställningar": len(fees.not_executed),
         "Utförd tid över beviljad (beställningar)": len(fees.over_granted),
         "Rättelser (kr)": round(float(corrections[corr.DIFFERENS].sum()), 2) if len(corrections) else 0.0,
+        f"Fakturabatch {plan.batch_id} (rader)": len(plan.lines),
     }}
     return report, summary
