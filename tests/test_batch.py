@@ -18,8 +18,8 @@ UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 EXPECTED = {"datakvalitet_2026-03.xlsx", "verkstallighet_2026-03.xlsx", "avslut_2026-03.xlsx",
             "ersattning_2026-03.xlsx", "avgiftsunderlag_2026-03.xlsx", "ej_verkstallda_2026-03-31.xlsx",
             "statistik_2026-03.xlsx", "statistik_2026-03_bilaga1.txt", "statistik_2026-03_bilaga2.txt",
-            "dagverksamhet_2026-03.xlsx", "oversikt_2026-03.xlsx",
-            "manifest.json"}
+            "dagverksamhet_2026-03.xlsx", "oversikt_2026-03.xlsx", "fakturaunderlag_2026-03.csv",
+            "fakturaunderlag_2026-03_kontroll.txt", "manifest.json"}
 
 
 def run(out, *extra):
@@ -34,7 +34,7 @@ def content(folder):
             wb = openpyxl.load_workbook(path)
             got[path.name] = {ws.title: [r for r in ws.iter_rows(values_only=True) if r[0] != "Skapad"]
                               for ws in wb.worksheets}
-        elif path.suffix == ".txt":
+        elif path.suffix in (".txt", ".csv"):
             got[path.name] = path.read_bytes()
         else:
             m = json.loads(path.read_text(encoding="utf-8"))

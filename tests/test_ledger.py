@@ -339,3 +339,15 @@ def test_postgresql_for_real(tmp_path):
         assert not (tmp_path / "pg-out" / store.FILE_NAME).exists()
     finally:
         server.cleanup()
+
+
+def test_the_invoice_file_carries_the_corrections_with_the_month_they_correct(months):
+    april = months["april"]
+    lines = pd.read_csv(april / "fakturaunderlag_2026-04.csv", sep=";", decimal=",", dtype={"Period": str})
+    fixes = sheet(april / "avgiftsunderlag_2026-04.xlsx", "Rättelser")
+    march = lines[lines["Period"] == "2026-03"]
+    net = fixes.groupby("Personnummer")["Differens (kr)"].sum().round(2)
+    invoiced = net[net != 0]  # (a client whose corrections net to 0 kr gets no invoice line)
+    assert round(march["Belopp"].sum(), 2) == round(invoiced.sum(), 2)
+    assert set(march["Personnummer"]) == set(invoiced.index)
+    assert (march["Antal"] == 1).all()
