@@ -123,3 +123,22 @@ def test_provider_sums_equal_row_sums_to_the_ore():
         assert prov.loc[utf, Col.ERSATTNING_TID] * 100 == pytest.approx(round(rows[Col.ERSATTNING_TID].sum() * 100))
         assert prov.loc[utf, Col.SUMMA] == prov.loc[utf, Col.ERSATTNING_TID] + prov.loc[utf, Col.ERSATTNING_MATLADOR]
     assert prov.loc["Mat", Col.SUMMA] == 1050.0 and prov.loc["Mat", Col.ANTAL_BRUKARE] == 1
+
+
+def test_forklaring_says_why_the_days_are_fewer_than_the_month():
+    visits = [{Col.PNR: P1, Col.UTFORARE: "Norr", Col.DATUM: "2026-03-09", Col.MINUTER: "30"}]
+    out = compute([order(start="2026-03-05", reg="2026-03-05", **{Col.SLUTDATUM: "2026-03-25"})],
+                  [absence("2026-03-10", "2026-03-12"), absence("2026-03-20", "2026-03-20"),
+                   absence("2026-03-24", "2026-03-28")], visits=visits)
+    assert out.loc["O1", Col.FORKLARING] == (
+        "start 2026-03-09 (verkställighetsdatum, första besöket); slut 2026-03-25 (slutdatum); "
+        "planerad frånvaro 2026-03-10–2026-03-12 (3 dagar), 2026-03-20 (1 dag), 2026-03-24–2026-03-25 (2 dagar)")
+    assert out.loc["O1", Col.ERSATTNINGSDAGAR] == 17 - 6
+
+
+def test_forklaring_whole_month_five_day_rule_and_not_executed():
+    assert compute([order()]).loc["O1", Col.FORKLARING] == "hela månaden"
+    five = compute([order(**{Col.AVSLUT_MEDDELAT: "2026-03-10", Col.BEHOV_UPPHOR: "2026-03-10",
+                             Col.SLUTDATUM: "2026-03-10"})])
+    assert five.loc["O1", Col.FORKLARING] == "slut 2026-03-15 (femdagarsregeln)"
+    assert compute([order(reg="")]).loc["O1", Col.FORKLARING] == "ej verkställd: ingen ersättning"

@@ -64,6 +64,8 @@ class Sheet:
     # column -> number format; dates, datetimes and "(kr)" columns are found by themselves
     formats: dict[str, str] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
+    # said in words on the sheet when it has no rows (a text box: scripts still see an empty table)
+    empty_text: str | None = None
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Report:
     warnings: pd.DataFrame | None = None
     # the report's own sheets hold something that needs a look (vos check)
     flagged: bool = False
+    # workbooks written beside this one (one per provider), each with the same guarantees
+    companions: list[Report] = field(default_factory=list)
 
     def all_sheets(self) -> list[Sheet]:
         """The sheets as written, `Varningar` and `Avvisade rader` included, `Om rapporten` excluded."""
@@ -141,7 +145,8 @@ def _py_values(s: pd.Series, fmt: str | None) -> list[Any]:
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
         arr = s.astype("float64").to_numpy()
         return [None if v != v else v for v in arr.tolist()]
-    return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else str(v)
+    return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else
+            v if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else str(v)
             for v in s.astype(object)]
 
 
@@ -228,6 +233,9 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int
                 write_string(r, c, v, quoted if v.startswith(FORMULA_START) else None)
             else:
                 write_number(r, c, v)
+    if not len(df) and sheet.empty_text:
+        ws.insert_textbox(2, 1, sheet.empty_text, {"width": 520, "height": 60, "font": {"size": 11},
+                                                   "border": {"none": True}, "fill": {"none": True}})
     for n, spec in enumerate(sheet.charts):
         _add_chart(wb, ws, sheet, spec, spec.anchor or f"A{len(df) + 3 + 17 * n}")
     # printing (and LibreOffice's PDF): landscape, one page wide; a chart sheet on one page
@@ -343,7 +351,10 @@ def write_report(report: Report, output_dir: Path) -> Path:
             raise
         report.rows_per_sheet = rows
 
-    return save_atomic(write, path)
+    saved = save_atomic(write, path)
+    for companion in report.companions:
+        write_report(companion, output_dir)
+    return saved
 
 
 def save_atomic(write: Callable[[str], None], path: Path) -> Path:

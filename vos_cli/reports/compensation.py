@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
 import pandas as pd
 
 from vos_cli.config import Config
@@ -38,6 +41,38 @@ def compute(inputs: Inputs, period: Period, config: Config):
     return orders, boxes, rule.per_provider(orders, boxes)
 
 
+def file_safe(name: str) -> str:
+    """A provider's name in a file name: spaces as _, \\ / : * ? " < > | removed (docs/rules.md)."""
+    safe = re.sub(r'[\\/:*?"<>|]', "", str(name)).strip().strip(".").replace(" ", "_")
+    return safe or "utforare"
+
+
+def per_provider_reports(combined: Report, orders: pd.DataFrame, boxes: pd.DataFrame, providers: pd.DataFrame,
+                         corrections: pd.DataFrame) -> list[Report]:
+    """One workbook per provider with only its own orders, meal boxes, totals and corrections — a
+    statement that can be sent without disclosing other providers' clients (sekretess)."""
+    out, taken = [], set()
+    label = combined.filename.removeprefix("ersattning_").removesuffix(".xlsx")
+    names = sorted(set(providers[Col.UTFORARE]) | set(corrections[Col.UTFORARE]))
+    for name in names:
+        safe = file_safe(name)
+        n = 2
+        while safe.casefold() in taken:
+            safe, n = f"{file_safe(name)}_{n}", n + 1
+        taken.add(safe.casefold())
+        mine = [orders[orders[Col.UTFORARE] == name].drop(columns=[rule.ACTIVE, rule.ORDER_END]),
+                boxes[boxes[Col.UTFORARE] == name], providers[providers[Col.UTFORARE] == name],
+                corrections[corrections[Col.UTFORARE] == name]]
+        about = copy.copy(combined.about)
+        about.title = f"Ersättning till {name}"
+        about.notes = [f"Utförarens eget underlag: bara {name}s beställningar och brukare."] + \
+            [n for n in combined.about.notes if not n.startswith("Varningar")]
+        out.append(Report(f"ersattning_{label}_{safe}.xlsx", about,
+                          [Sheet(s.name, df) for s, df in zip(combined.sheets, mine)], rejected=pd.DataFrame(),
+                          warnings=pd.DataFrame()))
+    return out
+
+
 def build(inputs: Inputs, period: Period, config: Config):
     orders, boxes, providers = compute(inputs, period, config)
     inputs.outcomes["compensation"] = (orders, boxes)
@@ -58,6 +93,7 @@ def build(inputs: Inputs, period: Period, config: Config):
          Sheet(SHEET_PROVIDERS, providers), Sheet(Blad.RATTELSER, corrections)],
         inputs.rejected,
     )
+    report.companions = per_provider_reports(report, orders, boxes, providers, corrections)
     total = round(float(providers[Col.SUMMA].sum()), 2)
     summary = {"Per utförare (kr)": {Col.TOTALT: total}
                | dict(zip(providers[Col.UTFORARE], providers[Col.SUMMA].astype(float)))}

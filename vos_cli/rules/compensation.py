@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from vos_cli.io.contract import Col, FranvaroTyp, Insats, MalTyp
-from vos_cli.rules.endings import expand_days, order_end
+from vos_cli.rules.endings import expand_days, intervals, order_end
+from vos_cli.rules.execution import ENDED_BY
 
 ORDER_COLUMNS = [Col.UTFORARE, Col.BESTALLNING_ID, Col.PNR, Col.INSATS, Col.BEVILJAD_TID, Col.ERSATTNINGSDAGAR,
-                 Col.PLANERAD_DAGAR, Col.ERSATT_TID, Col.TIMERSATTNING, Col.ERSATTNING_TID,
+                 Col.PLANERAD_DAGAR, Col.ERSATT_TID, Col.TIMERSATTNING, Col.ERSATTNING_TID, Col.FORKLARING,
                  Col.KORREKT_VERKST, Col.JUSTERAT_SLUT, Col.KOMMENTAR]
 BOX_COLUMNS = [Col.UTFORARE, Col.PNR, Col.ANTAL, Col.PRIS, Col.ERSATTNING]
 PROVIDER_COLUMNS = [Col.UTFORARE, Col.ANTAL_BRUKARE, Col.ERSATT_TID, Col.ERSATTNING_TID, Col.MATLADOR_ST,
@@ -37,14 +38,18 @@ def active_range(execution: pd.DataFrame, end: pd.Series, first: pd.Timestamp, l
     return a, b
 
 
-def planned_absence_days(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b: pd.Series) -> pd.Series:
-    """Days of planned absence inside each order's [a, b]; overlapping absence rows count a day once."""
+def planned_absence(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b: pd.Series
+                    ) -> tuple[pd.Series, pd.Series]:
+    """Days of planned absence inside each order's [a, b] (overlapping absence rows count a day
+    once), and the periods as text ("2026-03-05–2026-03-09 (5 dagar), 2026-03-20 (1 dag)") for the
+    Förklaring."""
+    none = (pd.Series(0, index=orders.index, dtype="int64"), pd.Series("", index=orders.index, dtype="str"))
     planned = absence[absence[Col.TYP] == FranvaroTyp.PLANERAD]
     if not len(planned) or not len(orders):
-        return pd.Series(0, index=orders.index, dtype="int64")
+        return none
     lo, hi = a.min(), b.max()
     if pd.isna(lo) or pd.isna(hi):
-        return pd.Series(0, index=orders.index, dtype="int64")
+        return none
     clipped = planned.assign(
         _f=planned[Col.FROM].where(planned[Col.FROM] > lo, lo), _t=planned[Col.TOM].where(planned[Col.TOM] < hi, hi))
     days = expand_days(clipped, "_f", "_t", [Col.PNR, Col.UTFORARE]).drop_duplicates()
@@ -52,7 +57,41 @@ def planned_absence_days(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Seri
                           Col.UTFORARE: orders[Col.UTFORARE].to_numpy(), "_a": a.to_numpy(), "_b": b.to_numpy()})
     m = spans.merge(days, on=[Col.PNR, Col.UTFORARE])
     inside = m[(m[Col.DATUM] >= m["_a"]) & (m[Col.DATUM] <= m["_b"])]
-    return inside.groupby("_i").size().reindex(orders.index, fill_value=0).astype("int64")
+    count = inside.groupby("_i").size().reindex(orders.index, fill_value=0).astype("int64")
+    runs = intervals(inside[["_i", Col.DATUM]], ["_i"])
+    if len(runs):
+        start, stop = runs[Col.FROM].dt.strftime("%Y-%m-%d"), runs[Col.TOM].dt.strftime("%Y-%m-%d")
+        n = runs[Col.DAGAR].astype("int64")
+        text = pd.Series(np.where(n == 1, start + " (1 dag)", start + "–" + stop + " (" + n.astype("str") + " dagar)"),
+                         index=runs.index, dtype="str")
+    else:
+        text = pd.Series(dtype="str")
+    periods = text.groupby(runs["_i"].to_numpy()).agg(", ".join) if len(runs) else pd.Series(dtype="str")
+    return count, periods.reindex(orders.index).fillna("").astype("str")
+
+
+def explain(execution: pd.DataFrame, adjusted: pd.Series, end: pd.Series, a: pd.Series, b: pd.Series,
+            planned_text: pd.Series, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
+    """Why an order has fewer compensated days than the month: its start (the execution date), its
+    end (the five-day rule's, its Slutdatum, or a new order's execution), planned absence."""
+    ex = execution[Col.KORREKT_VERKST]
+    parts = pd.Series("", index=execution.index, dtype="str")
+
+    def add(mask: pd.Series, text: pd.Series) -> None:
+        nonlocal parts
+        mask = mask.fillna(False).astype(bool)
+        parts = parts.where(~mask, np.where(parts == "", text, parts + "; " + text))
+
+    add(ex.isna(), pd.Series("ej verkställd: ingen ersättning", index=parts.index))
+    add(ex > first, "start " + ex.dt.strftime("%Y-%m-%d") + " (verkställighetsdatum, första besöket)")
+    source = pd.Series("slutdatum", index=parts.index, dtype="str")
+    source[execution[ENDED_BY].notna()] = "ny beställning " + execution[ENDED_BY].fillna("") + " verkställd dagen efter"
+    source[adjusted.notna()] = "femdagarsregeln"
+    add(ex.notna() & end.notna() & (end < last), "slut " + end.dt.strftime("%Y-%m-%d") + " (" + source + ")")
+    add(ex.notna() & (planned_text != ""), "planerad frånvaro " + planned_text)
+    full = ex.notna() & (a == first) & (b == last) & (parts == "")
+    parts[full] = "hela månaden"
+    return parts
 
 
 def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.DataFrame,
@@ -68,7 +107,8 @@ def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.Data
     hem, adj, a, b = hem[overlaps], adj[overlaps], a[overlaps], b[overlaps]
     days_in_month = last.day
     active = ((b - a).dt.days + 1).clip(lower=0).fillna(0).astype("int64")
-    planned = planned_absence_days(hem, absence, a, b).where(active > 0, 0)
+    planned, planned_text = planned_absence(hem, absence, a, b)
+    planned = planned.where(active > 0, 0)
     comp_days = active - planned
     granted = hem[Col.OMFATTNING].astype("float64")
     hours = round_half_up(granted.to_numpy() * comp_days.to_numpy() / days_in_month).set_axis(hem.index)
@@ -82,8 +122,9 @@ def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.Data
         Col.INSATS: hem[Col.INSATS], Col.BEVILJAD_TID: granted, Col.ERSATTNINGSDAGAR: comp_days,
         Col.PLANERAD_DAGAR: planned, Col.ERSATT_TID: hours, Col.TIMERSATTNING: rate, Col.ERSATTNING_TID: kr,
         Col.KORREKT_VERKST: hem[Col.KORREKT_VERKST], Col.JUSTERAT_SLUT: adj, Col.KOMMENTAR: comment,
+        Col.FORKLARING: explain(hem, adj, end[overlaps], a, b, planned_text, first, last),
         ACTIVE: active, ORDER_END: end[overlaps],
-    })
+    })[ORDER_COLUMNS + [ACTIVE, ORDER_END]]
     return out.sort_values([Col.UTFORARE, Col.BESTALLNING_ID], ignore_index=True)
 
 
