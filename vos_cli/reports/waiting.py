@@ -11,16 +11,21 @@ from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
 from vos_cli.reports import execution as execution_report
+from vos_cli.reports import kf as kf_report
 from vos_cli.reports.common import about
 from vos_cli.rules import waiting as rule
 
 NEEDED = ("beslut", "bestallningar")
-OPTIONAL = ("besok",)
+OPTIONAL = ("besok", "erbjudanden")
 HISTORY = True
 SHEETS = [(Blad.EJ_VERKSTALLDA, "ej_verkstallda"), (Blad.FOR_SENT, "for_sent"),
           (Blad.AVSLUTADE_UTAN, "avslutade"), (Blad.AVBROTT, "avbrott"), (Blad.BEVAKNING, "bevakning"),
           (Blad.DUBBLA, "dubbla"), (Blad.IVO, "ivo"), (Blad.SAMMANSTALLNING, "sammanstallning"),
-          (Blad.INAKTUELLA, "inaktuella"), (Blad.VANTANDE, "vantande")]
+          (Blad.INAKTUELLA, "inaktuella"), (Blad.SAKNAR_SKAL, "saknar_skal"), (Blad.VANTANDE, "vantande")]
+
+
+def categories(config: Config) -> dict[str, str]:
+    return rule.DEFAULT_IVO_INSATS | dict(config.reports.get("ivo_insats") or {})
 
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
@@ -28,7 +33,8 @@ def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
     h = inputs.history
     earlier = h.ivo_earlier if h is not None else None
     w = rule.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution,
-                      pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]), earlier)
+                      pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]), earlier,
+                      inputs.df("erbjudanden"), categories(config))
     w.inaktuella = rule.no_longer_current(inputs.df("beslut"), inputs.df("bestallningar"), execution,
                                           pd.Timestamp(period.as_of_date), int(config.rules["uppfoljning_dagar"]))
     return w
@@ -56,7 +62,9 @@ def build(inputs: Inputs, period: Period, config: Config):
         [Sheet(name, getattr(w, attr)) for name, attr in SHEETS],
         inputs.rejected,
     )
-    counts = {name: len(getattr(w, attr)) for name, attr in SHEETS[:6] + [(Blad.INAKTUELLA, "inaktuella")]}
+    report.companions = [kf_report.build(w, period, config, categories(config))]
+    counts = {name: len(getattr(w, attr)) for name, attr in SHEETS[:6] + [(Blad.INAKTUELLA, "inaktuella"),
+                                                                            (Blad.SAKNAR_SKAL, "saknar_skal")]}
     title = "Tremånadersuppföljning"
     summary = {title: counts}
     if len(w.ej_verkstallda):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.io.contract import Blad, Col, Insats, Kon, Utfall
+from vos_cli.io.contract import Blad, Col, Insats, Kon, Svar, Utfall
 
 THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
 LSS_INSATSER = (Insats.KORTTID_LSS,)
@@ -52,6 +52,7 @@ class Waiting:
     sammanstallning: pd.DataFrame
     vantande: pd.DataFrame = None  # every granted decision not executed and not ended, any wait
     inaktuella: pd.DataFrame = None  # decisions no longer current (rules.md §11)
+    saknar_skal: pd.DataFrame = None  # reports without the reason for the delay
 
 
 def default_lagrum(insats: pd.Series, beslutsdatum: pd.Series) -> pd.Series:
@@ -92,7 +93,8 @@ def _frame(d: pd.DataFrame, a: pd.Timestamp, extra: dict[str, pd.Series] | None 
 
 
 def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame, as_of: pd.Timestamp,
-             warn_days: int = 30, earlier: pd.DataFrame | None = None) -> Waiting:
+             warn_days: int = 30, earlier: pd.DataFrame | None = None, offers: pd.DataFrame | None = None,
+             categories: dict[str, str] | None = None) -> Waiting:
     """earlier: the decisions reported to IVO in earlier quarters (the ledger), for Ny/Återrapportering
     and the follow-up reports of decisions since executed or ended (34 kap. 2 §)."""
     a = pd.Timestamp(as_of).normalize()
@@ -135,7 +137,14 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
         ivo=pd.DataFrame(),
         sammanstallning=pd.DataFrame(),
     )
-    w.ivo = ivo_report(w, d, orders, a, q0, earlier)
+    partial = partly_executed(d, execution, a)
+    if len(partial):
+        w.ej_verkstallda = pd.concat([w.ej_verkstallda, _frame(partial, a, {DELVIS: partial[DELVIS]})],
+                                     ignore_index=True).sort_values([Col.BESLUTSDATUM, Col.BESLUT_ID], ignore_index=True)
+    for frame in (w.for_sent, w.avslutade):  # days to the execution or end date (reporting.md)
+        frame[Col.DAGAR_SEDAN_BESLUT] = frame[Col.VANTETID]
+    w.ivo = ivo_report(w, d, orders, a, q0, earlier, offers, categories)
+    w.saknar_skal = missing_reasons(w)
     w.sammanstallning = summary_table(w)
     waiting_now = d[~executed_by_a & ~ended_by_a & (d[Col.BESLUTSDATUM] <= a)]
     w.vantande = _frame(waiting_now, a, {VANTEBAND: waiting_band(waiting_now[Col.BESLUTSDATUM], a)})
@@ -210,18 +219,64 @@ def duplicates(d: pd.DataFrame, a: pd.Timestamp, q0: pd.Timestamp) -> pd.DataFra
     return out.sort_values([Col.PNR, Col.INSATS, Col.BESLUTSDATUM], ignore_index=True)
 
 
+TACKAT_NEJ = "Tackat nej (datum)"
+DELVIS = "Delvis verkställt"
+INSATS_SYSTEM = "Insats i verksamhetssystemet"
+SAKNAR_COLUMNS = [Col.BESLUT_ID, Col.PNR, Col.INSATS, Col.BESLUTSDATUM, Col.RAPPORTTYP, Col.DAGAR_SEDAN_BESLUT,
+                  Col.HANDLAGGARE, Col.KOMMENTAR]
+# IVO's categories of insats in the e-service (unconfirmed against the current e-service: configurable,
+# [reports.ivo_insats]); the municipality's own name is kept in its own column
+DEFAULT_IVO_INSATS = {
+    "Hemtjänst": "Hemtjänst", "Trygghetslarm": "Trygghetslarm", "Matdistribution": "Matdistribution",
+    "Dagverksamhet": "Dagverksamhet", "Särskilt boende": "Särskilt boende", "Korttidsvård": "Korttidsvistelse",
+    "Korttidsvistelse": "Korttidsvistelse", "Kontaktperson": "Kontaktperson", "Ledsagning": "Ledsagarservice",
+    "Ledsagarservice": "Ledsagarservice", "Avlösning": "Avlösarservice", "Avlösarservice": "Avlösarservice",
+    "Korttidsvistelse LSS": "Korttidsvistelse utanför det egna hemmet (LSS 9 § 6)",
+    "Personlig assistans": "Personlig assistans (LSS 9 § 2)", "Daglig verksamhet": "Daglig verksamhet (LSS 9 § 10)",
+}
 NY_ATER = "Ny/Återrapportering"
 NY, ATER = "Ny", "Återrapportering"
 ENLIGT = "Rapporteras enligt"
 # the order the e-service asks for the fields (reporting.md), so a person types them top to bottom
 IVO_COLUMNS = [Col.RAPPORTTYP, NY_ATER, Col.BESLUT_ID, Col.PNR, Col.KON, Col.BESLUTSDATUM, Col.INSATS, Col.LAGRUM,
-               AVBROTTSDATUM, Col.SKAL_DROJSMAL, ERBJUDANDE, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM,
-               Col.AVSLUTSORSAK, Col.DAGAR_SEDAN_BESLUT, ENLIGT]
+               AVBROTTSDATUM, Col.SKAL_DROJSMAL, ERBJUDANDE, TACKAT_NEJ, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM,
+               Col.AVSLUTSORSAK, Col.DAGAR_SEDAN_BESLUT, ENLIGT, INSATS_SYSTEM, DELVIS]
+
+
+def partly_executed(d: pd.DataFrame, execution: pd.DataFrame, a: pd.Timestamp) -> pd.DataFrame:
+    """Decisions executed for one insats and not for another (orders of several insatser): one row
+    per insats not executed, to be reported for that part (reporting.md), once three months passed."""
+    ex = execution[execution[Col.BESLUT_ID].isin(d[Col.BESLUT_ID])]
+    per = ex.groupby([Col.BESLUT_ID, Col.INSATS])[Col.KORREKT_VERKST].min().reset_index()
+    per["_done"] = per[Col.KORREKT_VERKST].notna() & (per[Col.KORREKT_VERKST] <= a)
+    several = per.groupby(Col.BESLUT_ID)[Col.INSATS].transform("nunique") > 1
+    some = per.groupby(Col.BESLUT_ID)["_done"].transform("any")
+    missing = per[several & some & ~per["_done"]]
+    if not len(missing):
+        return d.iloc[0:0].assign(**{DELVIS: pd.Series(dtype="str")})
+    done = per[per["_done"]]
+    said = (done[Col.INSATS] + " verkställd " + done[Col.KORREKT_VERKST].dt.strftime("%Y-%m-%d")).groupby(
+        done[Col.BESLUT_ID]).agg(", ".join)
+    rows = d.drop(columns=[Col.INSATS]).merge(missing[[Col.BESLUT_ID, Col.INSATS]], on=Col.BESLUT_ID)
+    t, end = rows[Col.TREMANADERSDATUM], rows[Col.AVSLUTSDATUM]
+    rows = rows[(a > t) & ~(end.notna() & (end <= a))]
+    return rows.assign(**{DELVIS: "Delvis: " + rows[Col.BESLUT_ID].map(said).fillna("")})
+
+
+def missing_reasons(w: Waiting) -> pd.DataFrame:
+    """Reports of decisions not executed or interrupted without the reason for the delay, which IVO
+    requires (34 kap. 1 §): for the case manager to fill in before the report is sent."""
+    rows = pd.concat([w.ej_verkstallda.assign(**{Col.RAPPORTTYP: IVO_EJ}),
+                      w.avbrott.assign(**{Col.RAPPORTTYP: IVO_AVBROTT})], ignore_index=True)
+    reason = rows[Col.SKAL_DROJSMAL].fillna("").astype("str").str.strip()
+    rows = rows[reason == ""].assign(**{Col.KOMMENTAR: "IVO kräver skäl till dröjsmålet — journalför och fyll i"})
+    return rows.reindex(columns=SAKNAR_COLUMNS).reset_index(drop=True)
 
 
 def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame | None = None,
                a: pd.Timestamp | None = None, q0: pd.Timestamp | None = None,
-               earlier: pd.DataFrame | None = None) -> pd.DataFrame:
+               earlier: pd.DataFrame | None = None, offers: pd.DataFrame | None = None,
+               categories: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per reportable decision, in the fields and order IVO's e-service asks for. A decision
     reported in an earlier quarter is an Återrapportering; one reported earlier as not executed or
     interrupted and now executed or ended is added with its date (34 kap. 2 §)."""
@@ -259,7 +314,23 @@ def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame |
     out = out.reindex(columns=IVO_COLUMNS)
     for c in (AVBROTTSDATUM, Col.VERKSTALLIGHETSDATUM, Col.AVSLUTSDATUM, Col.BESLUTSDATUM):
         out[c] = out[c].astype("datetime64[us]")
+    # days since the decision: to the execution or end date for those reports, else to the reference date
+    done = out[Col.VERKSTALLIGHETSDATUM].where(out[Col.RAPPORTTYP] == IVO_VERKSTALLT,
+                                               out[Col.AVSLUTSDATUM].where(out[Col.RAPPORTTYP] == IVO_AVSLUTAT))
+    out[Col.DAGAR_SEDAN_BESLUT] = _days(done, out[Col.BESLUTSDATUM]).where(done.notna(), out[Col.DAGAR_SEDAN_BESLUT])
+    out[Col.DAGAR_SEDAN_BESLUT] = out[Col.DAGAR_SEDAN_BESLUT].astype("Int64")
+    out[INSATS_SYSTEM] = out[Col.INSATS]
+    out[Col.INSATS] = out[Col.INSATS].map(categories or DEFAULT_IVO_INSATS).fillna(out[Col.INSATS]).astype("str")
+    if offers is not None and len(offers):
+        o = offers[offers[Col.BESLUT_ID].isin(out[Col.BESLUT_ID])].sort_values([Col.BESLUT_ID, Col.DATUM])
+        text = o[Col.DATUM].dt.strftime("%Y-%m-%d") + ": " + o[Col.VAD].fillna("erbjudande") + \
+            np.where(o[Col.SVAR].notna() & (o[Col.SVAR] != ""), " (" + o[Col.SVAR].fillna("") + ")", " (obesvarat)")
+        out[ERBJUDANDE] = out[Col.BESLUT_ID].map(text.groupby(o[Col.BESLUT_ID]).agg("; ".join))
+        declined = o[o[Col.SVAR] == Svar.NEJ].groupby(Col.BESLUT_ID)[Col.DATUM].max()
+        out[TACKAT_NEJ] = pd.Series(declined.reindex(out[Col.BESLUT_ID]).to_numpy(), index=out.index,
+                                    dtype="datetime64[us]")
     out[ERBJUDANDE] = out[ERBJUDANDE].astype("str")
+    out[TACKAT_NEJ] = out[TACKAT_NEJ].astype("datetime64[us]")
     out[NY_ATER] = np.where(out[Col.BESLUT_ID].isin(reported), ATER, NY)
     out[ENLIGT] = law.reporting_duty(out[Col.LAGRUM], out[Col.BESLUTSDATUM], out[Col.RAPPORTTYP],
                                      (IVO_VERKSTALLT, IVO_AVSLUTAT))
