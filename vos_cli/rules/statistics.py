@@ -1,5 +1,6 @@
 """Socialstyrelsen's monthly individual statistics (HSLF-FS 2016:86): Bilaga 1, Bilaga 2, the
-register variables per person, and counts by sex and age band. reporting.md, docs/statistics.md."""
+register variables per person, and counts by sex and age band — bistånd under SoL only (LSS is a
+separate yearly collection, SOSFS 2005:21: lss_people below). reporting.md, docs/statistics.md."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vos_cli import personnummer
+from vos_cli import law, personnummer
 from vos_cli.io.contract import Col, Insats, Kon
 from vos_cli.rules.compensation import round_half_up
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
@@ -19,10 +20,16 @@ HANDELSE = "Händelse"
 ALDER = "Ålder"
 DECISION_COLUMNS = [Col.BESLUT_ID, Col.PNR, Col.INSATS, Col.BESLUTSDATUM, EXEC, END, Col.OMFATTNING]
 
-# register variable per insats; the variables of `Per person`, in order
+# The municipality's insats → the register's variable, in one documented table ([statistics.insatskoder]
+# adds or overrides). The codes for särskilt boende, ledsagning and avlösning could not be confirmed
+# against the current technical description: check them before the first submission.
 VARIABLE = {Insats.HEMTJANST: "HTJ", Insats.MATDISTRIBUTION: "MATD", Insats.TRYGGHETSLARM: "TRYGG",
-            Insats.DAGVERKSAMHET: "DAGV", Insats.KORTTID_LSS: "KORTTID"}
-PERSON_COLUMNS = ["PERIOD", Col.PNR, Col.KON, ALDER, "HTJ", "HTJTIM", "MATD", "TRYGG", "DAGV", "KORTTID", "KORTMAN"]
+            Insats.DAGVERKSAMHET: "DAGV", "Korttidsvård": "KORTTID", "Korttidsvistelse": "KORTTID",
+            "Korttidsvistelse SoL": "KORTTID", "Särskilt boende": "SABO", "Ledsagning": "LEDS",
+            "Ledsagarservice": "LEDS", "Avlösning": "AVL", "Avlösarservice": "AVL"}
+VARIABLES = ["HTJ", "MATD", "TRYGG", "DAGV", "KORTTID", "SABO", "LEDS", "AVL"]
+PERSON_COLUMNS = ["PERIOD", Col.PNR, Col.KON, ALDER, "HTJ", "HTJTIM", "MATD", "TRYGG", "DAGV", "KORTTID", "KORTMAN",
+                  "SABO", "LEDS", "AVL"]
 HTJTIM_ROUND_THE_CLOCK, HTJTIM_NOT_APPLICABLE, HTJTIM_MISSING = 777, 888, 999
 AGE_BANDS = [("0–64", 0, 64), ("65–79", 65, 79), ("80+", 80, 200)]
 
@@ -47,7 +54,7 @@ TEXT_LAYOUT = [
     ("SLUTDATUM", lambda d, ctx: _ymd(d[END])),
     ("OMFATTNING", lambda d, ctx: _scope(d[Col.OMFATTNING])),
     # always filled, so no line ends with a semicolon
-    ("INSATS", lambda d, ctx: d[Col.INSATS].map(VARIABLE).fillna("OVRIG").astype("str")),
+    ("INSATS", lambda d, ctx: d[Col.INSATS].map(ctx["codes"]).fillna("OVRIG").astype("str")),
 ]
 
 
@@ -77,8 +84,11 @@ def age_at(pnr: pd.Series, day: pd.Timestamp) -> pd.Series:
 
 
 def compute(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series, visits: pd.DataFrame,
-            first: pd.Timestamp, last: pd.Timestamp) -> Statistics:
+            first: pd.Timestamp, last: pd.Timestamp, codes: dict[str, str] | None = None) -> Statistics:
+    """codes: insats → register variable (VARIABLE with the municipality's additions)."""
+    codes = codes or VARIABLE
     d = decisions(beslut, execution, order_end)
+    d = d[~law.is_lss(d[Col.LAGRUM])]  # bistånd under SoL only: LSS has its own yearly collection
     executed = d[EXEC].notna() & (d[EXEC] <= last)
     # a decision ending on the month's last day still gives the service that day: ongoing (Bilaga 1)
     ongoing = executed & (d[END].isna() | (d[END] >= last))
@@ -96,8 +106,9 @@ def compute(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series,
     pn = pd.Series(people, index=people)
     p[Col.KON] = personnummer.sex(pn)
     p[ALDER] = age_at(pn, last)
-    for insats, var in VARIABLE.items():
-        p[var] = pd.Series(1, index=b1[b1[Col.INSATS] == insats][Col.PNR].unique()).reindex(people).fillna(0).astype("int64")
+    var_of = b1[Col.INSATS].map(codes)
+    for var in VARIABLES:
+        p[var] = pd.Series(1, index=b1[var_of == var][Col.PNR].unique()).reindex(people).fillna(0).astype("int64")
 
     # HTJTIM: granted home-care hours in the month, pro rata for the days the decision ran
     hem = d[executed & (d[Col.INSATS] == Insats.HEMTJANST) & (d[END].isna() | (d[END] >= first))]
@@ -115,7 +126,8 @@ def compute(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series,
     code[missing.reindex(people).fillna(False).astype(bool)] = HTJTIM_MISSING
     p["HTJTIM"] = code
 
-    kort = visits[(visits[Col.INSATS] == Insats.KORTTID_LSS) & visits[Col.DATUM].between(first, last)]
+    # KORTMAN: the dygn of korttidsvistelse under SoL in the month (the visit log's days)
+    kort = visits[(visits[Col.INSATS].map(codes) == "KORTTID") & visits[Col.DATUM].between(first, last)]
     dygn = kort.drop_duplicates([Col.PNR, Col.DATUM]).groupby(Col.PNR).size()
     p["KORTMAN"] = dygn.reindex(people).fillna(0).astype("int64")
     p["KORTTID"] = ((p["KORTTID"] == 1) | (p["KORTMAN"] > 0)).astype("int64")
@@ -144,11 +156,62 @@ def summary_by_age(b1: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[Col.INSATS, Col.ANTAL, Col.MAN, Col.KVINNOR] + [b[0] for b in AGE_BANDS])
 
 
-def to_text(rows: pd.DataFrame, kommunkod: str, period: str) -> str:
+def to_text(rows: pd.DataFrame, kommunkod: str, period: str, codes: dict[str, str] | None = None) -> str:
     """Semicolon-separated lines in TEXT_LAYOUT order, no header, no trailing semicolon, CRLF."""
     if not len(rows):
         return ""
-    ctx = {"kommunkod": kommunkod, "period": period}
+    ctx = {"kommunkod": kommunkod, "period": period, "codes": codes or VARIABLE}
     fields = [fn(rows, ctx) for _, fn in TEXT_LAYOUT]
     lines = fields[0].str.cat(fields[1:], sep=";")
     return "\r\n".join(lines.tolist()) + "\r\n"
+
+
+# ---- the yearly LSS statistics (SOSFS 2005:21, situation on 1 October) ------------------------
+
+# LSS 9 § point → the column of the collection's table (bilaga to SOSFS 2005:21 as amended by
+# HSLF-FS 2016:48); later amendments may have changed details: check before the first submission.
+LSS_COLUMNS = [
+    ("Brukarnas personnummer", None), ("Personkrets", None),
+    ("Personlig assistans 9 § 2", 2), ("Ledsagarservice 9 § 3", 3), ("Kontaktperson 9 § 4", 4),
+    ("Avlösarservice 9 § 5", 5), ("Korttidsvistelse 9 § 6", 6), ("Korttidstillsyn för skolungdom över 12 år 9 § 7", 7),
+    ("Boende barn/unga 9 § 8", 8), ("Boende vuxna 9 § 9", 9), ("Boendekommun", None), ("Daglig verksamhet 9 § 10", 10),
+]
+LSS_POINT_OF = {Insats.KORTTID_LSS: 6, "Personlig assistans": 2, "Ledsagarservice": 3, "Kontaktperson": 4,
+                "Avlösarservice": 5, "Korttidstillsyn": 7, "Bostad med särskild service för barn": 8,
+                "Boende barn": 8, "Bostad med särskild service för vuxna": 9, "Boende vuxna": 9,
+                "Daglig verksamhet": 10}
+
+
+def lss_people(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series, ref: pd.Timestamp
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per person, each LSS 9 § insats in effect on the reference date (1 October): granted,
+    executed on or before it and not ended before it. Returns (per person, counts per insats)."""
+    d = decisions(beslut, execution, order_end)
+    d = d[law.is_lss(d[Col.LAGRUM])]
+    point = d[Col.LAGRUM].str.extract(r"9\s*§\s*(\d+)")[0].astype("float64")
+    point = point.where(point.notna(), d[Col.INSATS].map(LSS_POINT_OF))
+    on = d[EXEC].notna() & (d[EXEC] <= ref) & (d[END].isna() | (d[END] >= ref)) & point.notna()
+    d, point = d[on], point[on].astype(int)
+    people = pd.Index(sorted(d[Col.PNR].unique()), name=Col.PNR)
+    out = pd.DataFrame(index=people)
+    out["Brukarnas personnummer"] = people
+    circle = d.dropna(subset=[Col.PERSONKRETS]).groupby(Col.PNR)[Col.PERSONKRETS].first()
+    out["Personkrets"] = circle.reindex(people).fillna("").astype("str")
+    for name, n in LSS_COLUMNS:
+        if n is not None:
+            out[name] = pd.Series(1, index=d[point == n][Col.PNR].unique()).reindex(people).fillna(0).astype("int64")
+    out["Boendekommun"] = ""
+    per_person = out.reset_index(drop=True)[[c for c, _ in LSS_COLUMNS]]
+    counts = pd.DataFrame([(name, int(per_person[name].sum())) for name, n in LSS_COLUMNS if n is not None],
+                          columns=[Col.INSATS, Col.ANTAL])
+    counts.loc[len(counts)] = [Col.TOTALT + " (personer)", len(per_person)]
+    return per_person, counts
+
+
+def lss_text(per_person: pd.DataFrame) -> str:
+    """One line per person, the columns in LSS_COLUMNS order, `;`-separated, CRLF (no header)."""
+    if not len(per_person):
+        return ""
+    cols = [per_person[c].astype("str").str.replace("-", "", regex=False) if c == "Brukarnas personnummer"
+            else per_person[c].astype("str") for c, _ in LSS_COLUMNS]
+    return "\r\n".join(cols[0].str.cat(cols[1:], sep=";").tolist()) + "\r\n"
