@@ -28,8 +28,13 @@ test: $(STAMP)
 	$(BIN)/pytest -n auto
 	$(MAKE) --no-print-directory test-windows
 
+# The suites that touch files, paths, locks, consoles and processes run again as on Windows
+# (tests/simulate_windows); the rules are platform-free and run once.
+WINDOWS_TESTS = tests/test_platform.py tests/test_batch.py tests/test_real_exports.py tests/test_readers.py \
+	tests/test_cli_reports.py tests/test_cli_check.py tests/test_golden.py tests/test_receivers.py
+
 test-windows: $(STAMP)
-	VOS_SIMULATE_WINDOWS=1 PYTHONPATH=tests/simulate_windows $(BIN)/pytest -n auto -m "not posix_only" -p no:cacheprovider
+	VOS_SIMULATE_WINDOWS=1 PYTHONPATH=tests/simulate_windows $(BIN)/pytest -n auto -m "not posix_only" -p no:cacheprovider $(WINDOWS_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check vos_cli tests bench

@@ -17,9 +17,9 @@ runner = CliRunner()
 UNMASKED = re.compile(r"\d{6}(\d{2})?[-+]?\d{4}")
 EXPECTED = {"datakvalitet_2026-03.xlsx", "verkstallighet_2026-03.xlsx", "avslut_2026-03.xlsx",
             "ersattning_2026-03.xlsx", "avgiftsunderlag_2026-03.xlsx", "ej_verkstallda_2026-03-31.xlsx",
-            "statistik_2026-03.xlsx", "statistik_2026-03_bilaga1.txt", "statistik_2026-03_bilaga2.txt",
+            "statistik_2026-03.xlsx", "SOL1_9999_202603.txt", "SOL2_9999_202603.txt",
             "dagverksamhet_2026-03.xlsx", "oversikt_2026-03.xlsx", "fakturaunderlag_2026-03.csv",
-            "fakturaunderlag_2026-03_kontroll.txt", "manifest.json"}
+            "fakturaunderlag_2026-03_kontroll.txt", "kf_rapport_2026-Q1.xlsx", "manifest.json"}
 
 
 def run(out, *extra):
@@ -58,7 +58,13 @@ def first_run(tmp_path_factory):
 def test_full_run_writes_every_report_and_a_manifest_that_counts_the_inputs(first_run):
     out, _ = first_run
     month = out / "2026-03"
-    assert {p.name for p in month.iterdir()} == EXPECTED
+    from vos_cli.reports.compensation import file_safe
+
+    providers = [r[0] for r in openpyxl.load_workbook(month / "ersattning_2026-03.xlsx")["Per utförare"]
+                 .iter_rows(min_row=2, values_only=True) if r[0] != "Summa"]
+    per_provider = {f"ersattning_2026-03_{file_safe(p)}.xlsx" for p in providers}
+    assert len(per_provider) == 5 and "ersattning_2026-03_Hemtjänst_Norr.xlsx" in per_provider
+    assert {p.name for p in month.iterdir()} == EXPECTED | per_provider
     m = json.loads((month / "manifest.json").read_text(encoding="utf-8"))
     assert m["period"] == "2026-03" and m["per"] == "2026-03-31T23:59" and m["exit"] == 0
     for entry in m["inputs"]:
@@ -67,7 +73,7 @@ def test_full_run_writes_every_report_and_a_manifest_that_counts_the_inputs(firs
         if lines is not None:
             assert entry["lästa"] == len(lines) == entry["använda"] + entry["avvisade"]
         assert len(entry["sha256"]) == 64
-    assert {o["fil"] for o in m["outputs"]} == EXPECTED - {"manifest.json"}
+    assert {o["fil"] for o in m["outputs"]} == (EXPECTED | per_provider) - {"manifest.json"}
     wb_rows = next(o for o in m["outputs"] if o["fil"] == "avslut_2026-03.xlsx")["rader_per_blad"]
     assert set(wb_rows) == {"Om rapporten", "Avslut", "Oplanerad frånvaro"}
     for path in month.iterdir():

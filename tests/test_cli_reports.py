@@ -72,5 +72,5 @@ def test_non_executed_file_is_named_by_the_as_of_date(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "ej_verkstallda_2026-02-15.xlsx")
     assert wb.sheetnames == ["Om rapporten", "Ej verkställda", "Verkställda för sent", "Avslutade utan verkställighet",
                              "Avbrott", "Bevakning", "Dubbla beslut", "IVO-rapport", "Sammanställning",
-                             "Inaktuella och utgående beslut", "Väntande beslut"]
+                             "Inaktuella och utgående beslut", "Saknar skäl till dröjsmål", "Väntande beslut"]
     assert not UNMASKED.search(str([c.value for row in wb["Sammanställning"].iter_rows() for c in row]))

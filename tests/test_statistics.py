@@ -67,12 +67,20 @@ def test_htjtim_codes_not_applicable_and_missing():
     assert codes[P] == rule.HTJTIM_NOT_APPLICABLE and codes[M] == rule.HTJTIM_MISSING
 
 
-def test_kortman_counts_dygn_from_the_visit_log():
-    visits = [{Col.PNR: P, Col.UTFORARE: "U", Col.DATUM: d, Col.INSATS: "Korttidsvistelse LSS"}
+def test_kortman_counts_dygn_of_korttidsvard_under_sol_from_the_visit_log():
+    visits = [{Col.PNR: P, Col.UTFORARE: "U", Col.DATUM: d, Col.INSATS: "Korttidsvård"}
               for d in ("2026-02-28", "2026-03-01", "2026-03-02", "2026-03-02", "2026-03-20")]
-    st = compute([dec("B1", "Korttidsvistelse LSS", omf="4")], [order("B1", "Korttidsvistelse LSS")], visits)
+    st = compute([dec("B1", "Korttidsvård", omf="4")], [order("B1", "Korttidsvård")], visits)
     row = st.per_person.iloc[0]
     assert row["KORTMAN"] == 3 and row["KORTTID"] == 1
+
+
+def test_korttidsvistelse_lss_is_not_in_the_monthly_sol_statistics():
+    visits = [{Col.PNR: P, Col.UTFORARE: "U", Col.DATUM: "2026-03-02", Col.INSATS: "Korttidsvistelse LSS"}]
+    st = compute([dec("B1", "Korttidsvistelse LSS", omf="4"), dec("B2", pn=M)],
+                 [order("B1", "Korttidsvistelse LSS"), order("B2", pn=M)], visits)
+    assert P not in set(st.per_person[Col.PNR]) and P not in set(st.bilaga1[Col.PNR])
+    assert M in set(st.bilaga1[Col.PNR])
 
 
 @pytest.mark.parametrize("born,age,band", [("1961-03-31", 65, "65–79"), ("1961-04-01", 64, "0–64"),
@@ -102,8 +110,8 @@ def test_text_files_read_back_field_by_field(tmp_path, write_csv):
     res = CliRunner().invoke(app, ["statistics", "-i", str(folder), "-o", str(tmp_path / "out"), "-m", "2026-03",
                                    "--config", str(cfg)])
     assert res.exit_code == 0, res.output
-    one = (tmp_path / "out" / "statistik_2026-03_bilaga1.txt").read_bytes().decode("cp1252").split("\r\n")
-    two = (tmp_path / "out" / "statistik_2026-03_bilaga2.txt").read_bytes().decode("cp1252").split("\r\n")
+    one = (tmp_path / "out" / "SOL1_0127_202603.txt").read_bytes().decode("cp1252").split("\r\n")
+    two = (tmp_path / "out" / "SOL2_0127_202603.txt").read_bytes().decode("cp1252").split("\r\n")
     assert one[-1] == "" and two[-1] == ""
     assert [line.split(";") for line in one[:-1]] == [
         ["0127", "202603", P.replace("-", ""), "20251201", "20251205", "", "12.5", "HTJ"]]

@@ -230,7 +230,7 @@ def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path,
         t_rules = time.perf_counter() - t
         write_report(report, work)
         reports.append(report)
-        written = [report.filename] + [a[0] for a in report.attachments]
+        written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
         steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
                                 round(time.perf_counter() - t, 3), round(t_rules, 3),
                                 round(time.perf_counter() - t - t_rules, 3), peak_mb()))
@@ -266,7 +266,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         osl.private(work, folder=True)
         reports, steps = _build_reports(inputs, period, config, work, progress)
         for report in reports:
-            rows_per_sheet[report.filename] = report.rows_per_sheet
+            for r in [report] + report.companions:
+                rows_per_sheet[r.filename] = r.rows_per_sheet
         for s in steps:
             durations[s.name] = s.seconds
         progress("översikt")

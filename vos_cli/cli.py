@@ -150,6 +150,9 @@ def _report_rows(inputs: Inputs) -> None:
 def _finish(report: Report, output: Path, inputs: Inputs) -> int:
     path = write_report(report, output)
     say(f"Skrev {path.resolve()}")
+    if report.companions:
+        say(f"Skrev {len(report.companions)} underlag, ett per utförare: "
+            + ", ".join(c.filename for c in report.companions[:3]) + (" …" if len(report.companions) > 3 else ""))
     for name, _text, _ in report.attachments:
         say(f"Skrev {(output / name).resolve()}")
     if inputs.n_rejected:
@@ -206,18 +209,26 @@ def _history(inputs: Inputs, period, cfg, output: Path, ledger: str | None) -> N
 
 
 def _run_report(module, input, output, config, month, as_of, quiet, files, ledger=None) -> int:
+    if hasattr(module, "default_as_of"):  # a report on one reference day (the LSS statistics)
+        as_of = as_of or module.default_as_of()
+        month = month or as_of[:7]
     period, cfg = _prepare(month, as_of, config, quiet)
     for section in getattr(module, "MONEY", ()):  # no kronor at tariffs nobody set
         cfg.require(period.year, section)
     inputs = load_inputs(input, cfg, period.last, module.NEEDED, module.OPTIONAL, files)
     _report_rows(inputs)
-    prepare(inputs, period, cfg)
+    if getattr(module, "COVERAGE", True):
+        prepare(inputs, period, cfg)
     if getattr(module, "HISTORY", False):
         _history(inputs, period, cfg, output, ledger)
     report, summary = module.build(inputs, period, cfg)
     finish(report, inputs)
     for title, counts in summary.items():
-        _counts(title, counts)
+        if isinstance(counts, list):  # lines to say as they are (what the user must do next)
+            for line in counts:
+                say(line)
+        else:
+            _counts(title, counts)
     return _finish(report, output, inputs)
 
 
@@ -357,6 +368,12 @@ report_command("day-activity", "day_activity", """Dagverksamhet: deltagarlista, 
 
     Exempel: vos day-activity --input sample_data --month 2026-03
     """)
+report_command("lss-statistics", "lss_statistics", """Socialstyrelsens årliga LSS-statistik: varje LSS 9 §-insats som gäller 1 oktober.
+
+    --as-of är referensdagen (1 oktober); --month behövs inte.
+
+    Exempel: vos lss-statistics --input sample_data --as-of 2026-10-01
+    """)
 
 
 @app.command()
@@ -396,12 +413,18 @@ def _run_summary(result) -> None:
     table = Table(title=f"Månaden {result.manifest['period']} — {result.month_dir}", title_justify="left")
     for col in ("Rapport", "Rader", "Att notera"):
         table.add_column(col, justify="right" if col == "Rader" else "left")
+    todo: list[str] = []
     for step in result.steps:
         notes = []
         for values in step.summary.values():
+            if isinstance(values, list):
+                todo += values
+                continue
             notes += [f"{k}: {show(k, v)}" for k, v in values.items() if v not in (0, 0.0, "")]
         table.add_row(step.name, str(step.rows), "; ".join(notes[:2]) or "inget att notera")
     say_table(table)
+    for line in todo:
+        say(line)
     rows = result.manifest["rader"]
     say(f"Indata: {rows['lästa']} rader lästa, {rows['använda']} använda, {rows['avvisade']} avvisade. "
         f"Manifest: {result.month_dir / 'manifest.json'}")

@@ -36,6 +36,7 @@ def _toml(value) -> str:
 
 
 def render(years: list[int], filled: bool = False, kommunkod: str = "") -> str:
+    kommunkod = kommunkod or ("9999" if filled else "")  # the sample municipality's (a made-up one)
     """The template. filled=True writes the example amounts as active keys (the sample municipality)."""
     c = "" if filled else "# "
     cfg = Config()
@@ -119,7 +120,8 @@ def render(years: list[int], filled: bool = False, kommunkod: str = "") -> str:
         "# \"Hemtjänst\" = \"Hemtjänst\"",
         "",
         "[statistics]                    # Socialstyrelsens individstatistik (HSLF-FS 2016:86)",
-        f"kommunkod = {_toml(kommunkod or DEFAULT_STATISTICS['kommunkod'])}                  # fyra siffror; utan den skrivs inga SOL-filer",
+        f"kommunkod = {_toml(kommunkod or DEFAULT_STATISTICS['kommunkod'])}                  # fyra siffror; utan den skrivs inga SOL-filer"
+        + (" (9999: påhittad)" if kommunkod == "9999" else ""),
         f"encoding = {_toml(DEFAULT_STATISTICS['encoding'])}",
         f"bilagor_i_arbetsbok = {_toml(DEFAULT_STATISTICS['bilagor_i_arbetsbok'])}      # true, false eller \"auto\" (av över 200 000 besöksrader)",
         "# [statistics.insatskoder]      # kommunens insatsnamn → registrets variabel (docs/statistics.md)",

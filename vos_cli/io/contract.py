@@ -103,6 +103,7 @@ class Col:
     MATLADOR_ST = "Matlådor (st)"
     ERSATTNING_MATLADOR = "Ersättning matlådor (kr)"
     SUMMA = "Summa (kr)"
+    FORKLARING = "Förklaring"
 
     # fees
     UTFORD_TID = "Utförd tid hemtjänst (tim)"

@@ -76,7 +76,7 @@ _INSATS_CANON = {
     for v in (Insats.HEMTJANST, Insats.TRYGGHETSLARM, Insats.MATDISTRIBUTION, Insats.DAGVERKSAMHET,
               Insats.KORTTID_LSS)
 }
-_INSATS_CANON.update({"korttidsvistelse": Insats.KORTTID_LSS, "korttid lss": Insats.KORTTID_LSS,
+_INSATS_CANON.update({"korttid lss": Insats.KORTTID_LSS, "korttidsvistelse enligt lss": Insats.KORTTID_LSS,
                       "larm": Insats.TRYGGHETSLARM, "dagverksamhet sol": Insats.DAGVERKSAMHET})
 
 
