@@ -28,7 +28,9 @@ PRISBASBELOPP = {2022: 48300, 2023: 52500, 2024: 57300, 2025: 58800, 2026: 59200
 # SoL 2001:453 8 kap. 5 §), rounded to whole kronor as most municipalities publish it.
 MAXTAXA_FACTOR = 0.5392
 # Minimibelopp factors of the prisbasbelopp (32 kap. 8 §), with the day they apply from:
-# (from, single, each of cohabiting spouses or sambor). Raised on 2022-07-01.
+# (from, single, each of cohabiting spouses or sambor). Raised on 2022-07-01 (rules.md §15).
+# Note: SFS 2022:935 set 1.4541 / 1.1942 from 2022-08-01; months of 2022–2023 should be checked
+# against the SFS in force before they are computed (docs/fees.md) — override with [tariffs.YYYY].
 MINIMIBELOPP_FACTORS = [(dt.date(2000, 1, 1), 1.3546, 1.1446), (dt.date(2022, 7, 1), 1.4789, 1.2066)]
 
 # The municipality's keys: no defaults (they must be set), with their units for messages.
@@ -158,16 +160,17 @@ class Config:
 
     # ---- national figures ---------------------------------------------------------------
 
-    def national(self, year: int) -> dict[str, float]:
-        """Prisbasbelopp, maxtaxa and minimibelopp for a year: built in, or [tariffs.YYYY] of that
-        very year (national figures never carry over from an earlier year)."""
+    def national(self, year: int, day: dt.date | None = None) -> dict[str, float]:
+        """Prisbasbelopp, maxtaxa and minimibelopp for a year (the minimibelopp factors of `day`,
+        default 1 January): built in, or [tariffs.YYYY] of that very year (national figures never
+        carry over from an earlier year)."""
         own = self.tariffs.get(str(year), {})
         pbb = own.get("prisbasbelopp", PRISBASBELOPP.get(year))
         if pbb is None:
             raise ConfigError(
                 f"prisbasbeloppet för {year} är inte inbyggt i vos {_version()} — ange det i [tariffs.{year}] "
                 f"prisbasbelopp (och uppdatera vos)")
-        single, couple = minimibelopp_factors(dt.date(year, 1, 1))
+        single, couple = minimibelopp_factors(day or dt.date(year, 1, 1))
         return {
             "prisbasbelopp": float(pbb),
             "maxtaxa": float(own.get("maxtaxa", round(MAXTAXA_FACTOR * pbb / 12))),

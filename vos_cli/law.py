@@ -26,13 +26,17 @@ REPORTING_SUMMARY = (f"{SOL_REPORT_NEW}–3 § (beslut från 2025-07-01); SoL (2
                      f"före 2025-07-01); LSS 28 f–h §§")
 
 # fees (Socialtjänstlag 2025:400, 32 kap.; before 2025-07-01 SoL 2001:453 8 kap.)
-AVGIFTSUNDERLAG = "32 kap. 5 §"
-MAXTAXA = "32 kap. 6 §"
-FORBEHALLSBELOPP = "32 kap. 7 §"
-MINIMIBELOPP = "32 kap. 8 §"
-INDIVIDUELLT = "32 kap. 9 §"
-ANDRING = "32 kap. 10 §"
-FEES_SUMMARY = "Socialtjänstlag (2025:400) 32 kap. 5–10 §§ (före 2025-07-01: SoL (2001:453) 8 kap. 5–9 §§)"
+FEES_NEW = {"avgiftsunderlag": "32 kap. 5 §", "maxtaxa": "32 kap. 6 §", "minimibelopp": "32 kap. 8 §",
+            "forbehallsbelopp": "32 kap. 8 §", "individuellt": "32 kap. 9 §", "andring": "32 kap. 10 §"}
+FEES_OLD = {"avgiftsunderlag": "SoL (2001:453) 8 kap. 4 §", "maxtaxa": "SoL (2001:453) 8 kap. 5 §",
+            "minimibelopp": "SoL (2001:453) 8 kap. 7 §", "forbehallsbelopp": "SoL (2001:453) 8 kap. 7 §",
+            "individuellt": "SoL (2001:453) 8 kap. 8 §", "andring": "kommunens taxa"}
+FEES_SUMMARY = "Socialtjänstlag (2025:400) 32 kap. 5–10 §§ (före 2025-07-01: SoL (2001:453) 8 kap. 4–8 §§)"
+
+
+def fee_paragraphs(first_of_month: pd.Timestamp) -> dict[str, str]:
+    """The paragraphs a month's fee is computed under: the new law from July 2025, the old before."""
+    return FEES_NEW if first_of_month >= NEW_SOL_FROM else FEES_OLD
 
 
 def is_lss(lagrum: pd.Series) -> pd.Series:

@@ -60,6 +60,7 @@ class Col:
     HOJNING = "Individuell höjning"
     SANKNING = "Individuell sänkning"
     GILTIG_FROM = "Giltig fr.o.m."
+    EGEN_BOENDEKOSTNAD = "Egen boendekostnad"  # optional: a partner's own share of the housing cost
 
     # coverage (vos check)
     FORSTA_DATUM = "Första datum"
@@ -125,6 +126,14 @@ class Col:
     BERAKNING = "Beräkning"
     DEBITERAD_TID = "Debiterad tid hemtjänst (tim)"
     AVGIFTSUTRYMME_KR = "Avgiftsutrymme (kr)"
+    # avgiftsberäkning (the avgiftsutrymme from income)
+    AVGIFTSUNDERLAG_KR = "Avgiftsunderlag (kr)"
+    MINIMIBELOPP_KR = "Minimibelopp (kr)"
+    HOJNING_KR = "Individuell höjning (kr)"
+    SANKNING_KR = "Individuell sänkning (kr)"
+    BOENDEKOSTNAD_KR = "Boendekostnad (kr)"
+    FORBEHALLSBELOPP_KR = "Förbehållsbelopp (kr)"
+    GALLER_FRAN = "Gäller från"
     PERIOD = "Period"
     ARTIKEL = "Artikel"
     A_PRIS = "À-pris (kr)"
@@ -206,6 +215,8 @@ class Blad:
     OVER_BEVILJAD = "Utförd tid över beviljad"
     NARVARO = "Närvaro under avtalade dagar"
     LANG_FRANVARO = "Lång frånvaro"
+    AVGIFTSUTRYMME = "Avgiftsutrymme"
+    ANDRINGAR = "Ändringar"
 
 
 class Kon:
@@ -487,6 +498,7 @@ EXPORTS: dict[str, Export] = {
             Field(Col.SANKNING, NUMBER),
             Field(Col.ORSAK),
             Field(Col.GILTIG_FROM, DATE, True),
+            Field(Col.EGEN_BOENDEKOSTNAD, NUMBER),
         ),
     ),
 }
