@@ -36,6 +36,7 @@ from vos_cli.personnummer import mask_strings
 from vos_cli.reports import overview
 from vos_cli.reports.common import finish, prepare
 from vos_cli.rules import corrections as corr
+from vos_cli.rules import income
 from vos_cli.store import ledger as store
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
@@ -44,6 +45,7 @@ STEPS = [
     ("verkställighet", "execution"),
     ("avslut", "endings"),
     ("ersättning", "compensation"),
+    ("avgiftsberäkning", "avgiftsutrymme"),  # only when the inkomster export is there (ONLY_WITH)
     ("avgifter", "fees"),
     ("ej verkställda", "waiting"),
     ("statistik", "statistics"),
@@ -135,8 +137,9 @@ def needed_exports() -> tuple[tuple[str, ...], tuple[str, ...]]:
     optional: list[str] = []
     for _, module_name in STEPS:
         module = importlib.import_module(f"vos_cli.reports.{module_name}")
-        needed += [n for n in module.NEEDED if n not in needed]
-        optional += [n for n in module.OPTIONAL if n not in optional]
+        only_with = getattr(module, "ONLY_WITH", None)
+        needed += [n for n in module.NEEDED if n not in needed and n != only_with]
+        optional += [n for n in module.OPTIONAL + ((only_with,) if only_with else ()) if n not in optional]
     return tuple(needed), tuple(n for n in optional if n not in needed)
 
 
@@ -209,6 +212,9 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
                                     "rader": len(plan.lines), "summa_ore": int(plan.lines["belopp_ore"].sum()),
                                     "skickad": None}]
         rows["invoice_lines"] = plan.lines.assign(batch_id=plan.batch_id).to_dict("records")
+    cap = inputs.outcomes.get("capacity")
+    if cap is not None:
+        rows["fee_capacity"] = income.ledger_rows(cap).assign(manad=month).to_dict("records")
     st = inputs.outcomes.get("statistics")
     if st is not None:
         people = st.per_person
@@ -222,9 +228,11 @@ def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path,
                    progress: Callable[[str], None]) -> tuple[list[Report], list[StepResult]]:
     reports, steps = [], []
     for name, module_name in STEPS:
+        module = importlib.import_module(f"vos_cli.reports.{module_name}")
+        if getattr(module, "ONLY_WITH", None) and not inputs.has(module.ONLY_WITH):
+            continue
         progress(name)
         t = time.perf_counter()
-        module = importlib.import_module(f"vos_cli.reports.{module_name}")
         report, summary = module.build(inputs, period, config)
         finish(report, inputs)
         t_rules = time.perf_counter() - t

@@ -358,6 +358,12 @@ report_command("fees", "fees", """Avgiftsunderlag: utförd tid, dagverksamhet, l
 
     Exempel: vos fees --input sample_data --month 2026-03 --config vos.toml
     """)
+report_command("avgiftsutrymme", "avgiftsutrymme", """Avgiftsutrymme ur inkomster, boendekostnad och hushåll (32 kap. 5–10 §§), varje steg i ord.
+
+    Skriver avgiftsberakning_ÅÅÅÅ-MM.xlsx: Avgiftsutrymme, Ändringar (mot förra månaden), Att kontrollera.
+
+    Exempel: vos avgiftsutrymme --input sample_data --month 2026-03 --config vos.toml
+    """)
 report_command("statistics", "statistics", """Socialstyrelsens individstatistik: Bilaga 1 och 2, variabler per person, sammanställning.
 
     Exempel: vos statistics --input sample_data --month 2026-03

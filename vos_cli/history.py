@@ -29,6 +29,7 @@ class History:
     comp_corrections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=corr.COMP_COLUMNS))
     previous_month: str = ""
     previous_clients: pd.DataFrame | None = None  # last month's fee_clients, None when not recorded
+    previous_capacity: pd.DataFrame | None = None  # last month's avgiftsutrymme from income, if recorded
     ivo_earlier: pd.DataFrame = field(default_factory=pd.DataFrame)
     trend: dict[str, dict[str, float]] = field(default_factory=dict)
     corrected: list[str] = field(default_factory=list)  # the earlier months compared
@@ -105,6 +106,8 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
         h.previous_clients = ledger.fee_clients(h.previous_month)
+        capacity = ledger.fee_capacity(h.previous_month)
+        h.previous_capacity = capacity if len(capacity) else None
     h.ivo_earlier = ledger.ivo_reported(quarter(period.as_of_date))
     h.batches = ledger.batches(month)
     sent = h.batches[h.batches["skickad"].notna()]["batch_id"].tolist() if len(h.batches) else []

@@ -26,6 +26,10 @@ def prepare(inputs: Inputs, period: Period, config: Config) -> None:
             raise InputFileError(error)
         if warn:
             inputs.extra_warnings.append(warning(inputs.label("besok"), warn))
+    if inputs.has("inkomster"):
+        error = coverage.income_coverage(inputs.df("inkomster"), inputs.label("inkomster"), period.ts_first)
+        if error:
+            raise InputFileError(error)
     if inputs.has("maltider"):
         warn = coverage.meals_coverage(inputs.df("maltider"), inputs.label("maltider"), period.label)
         if warn:

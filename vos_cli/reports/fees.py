@@ -22,7 +22,7 @@ from vos_cli.rules.endings import adjusted_end_for
 from vos_cli.text import sv1
 
 NEEDED = ("bestallningar",)
-OPTIONAL = ("beslut", "besok", "maltider", "avgiftsutrymme")
+OPTIONAL = ("beslut", "besok", "maltider", "avgiftsutrymme", "inkomster")
 MONEY = ("tariffs",)
 HISTORY = True  # reads what the ledger knows (corrections, last month) when there is one
 
@@ -36,10 +36,23 @@ def options(config: Config) -> rule.Options:
                         hour_rounding=config.fees["timmar_avrundning"], total_rounding=config.fees["avrundning"])
 
 
-def utrymme(inputs: Inputs) -> pd.DataFrame:
-    """Each client's avgiftsutrymme and where it came from."""
-    u = inputs.df("avgiftsutrymme")[[Col.PNR, Col.AVGIFTSUTRYMME]]
-    return u.assign(**{rule.KALLA: rule.KALLA_EXPORT})
+def utrymme(inputs: Inputs, first: pd.Timestamp, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each client's avgiftsutrymme and where it came from: the avgiftsutrymme export wins for its
+    clients; else computed from inkomster (32 kap.); else none. And the income problems to check."""
+    u = inputs.df("avgiftsutrymme")[[Col.PNR, Col.AVGIFTSUTRYMME]].assign(**{rule.KALLA: rule.KALLA_EXPORT})
+    if not inputs.has("inkomster"):
+        return u, pd.DataFrame(columns=[Col.PNR, Col.ORSAK])
+    from vos_cli.reports import avgiftsutrymme
+
+    cap = avgiftsutrymme.capacity(inputs, first, config)
+    t = cap.table[cap.table[Col.AVGIFTSUTRYMME_KR].notna() & ~cap.table[Col.PNR].isin(u[Col.PNR])]
+    computed = pd.DataFrame({Col.PNR: t[Col.PNR], Col.AVGIFTSUTRYMME: t[Col.AVGIFTSUTRYMME_KR].astype("float64"),
+                             rule.KALLA: rule.KALLA_INKOMSTER})
+    # those the avgiftsutrymme could not be computed for (a negative one is explained by the fee itself)
+    uncomputed = set(cap.table.loc[cap.table[Col.AVGIFTSUTRYMME_KR].isna(), Col.PNR]) | \
+        (set(cap.problems[Col.PNR]) - set(cap.table[Col.PNR]))
+    problems = cap.problems[cap.problems[Col.PNR].isin(uncomputed) & ~cap.problems[Col.PNR].isin(u[Col.PNR])]
+    return pd.concat([u, computed], ignore_index=True), problems
 
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Fees:
@@ -47,8 +60,10 @@ def compute(inputs: Inputs, period: Period, config: Config) -> rule.Fees:
     ends, _ = endings_report.compute(inputs, config)
     orders = rule.billing_orders(execution, adjusted_end_for(execution, ends))
     first, last = period.ts_first, period.ts_last
-    fees = rule.basis(orders, inputs.df("besok"), inputs.df("maltider"), utrymme(inputs), first, last,
+    known, problems = utrymme(inputs, first, config)
+    fees = rule.basis(orders, inputs.df("besok"), inputs.df("maltider"), known, first, last,
                       tariffs(config, period.year), options(config))
+    fees.income_problems = problems
     fees.new = rule.new_in_billing(orders, first, last)
     fees.ended = rule.ended(orders, first, last)
     fees.not_executed = rule.not_executed(execution_rule.month_selection(execution, first, last))
@@ -111,7 +126,12 @@ def build(inputs: Inputs, period: Period, config: Config):
                               "utford": "utförd tid", "beviljad": "beviljad tid för månaden"}[config.rules["avgift_timmar"]],
             "Timmar avrundas": {"manad": "per månad", "besok": "per besök"}[config.fees["timmar_avrundning"]],
             "Att fakturera avrundas": {"ore": "till öre", "krona": "till hela kronor"}[config.fees["avrundning"]],
-            "Avgiftsutrymme": "från exporten" if inputs.has("avgiftsutrymme") else "saknas — maxtaxan gäller alla",
+            "Avgiftsutrymme": {(True, True): "från exporten avgiftsutrymme, annars beräknat ur inkomster (32 kap.)",
+                               (True, False): "från exporten avgiftsutrymme",
+                               (False, True): "beräknat ur inkomster (32 kap., avgiftsberakning_"
+                                              f"{period.label}.xlsx)",
+                               (False, False): "saknas — maxtaxan gäller alla"}[
+                inputs.has("avgiftsutrymme"), inputs.has("inkomster")],
             "Lagrum": law.FEES_SUMMARY,
         }, controls + ledger_notes),
         [Sheet(Blad.AVGIFTSUNDERLAG, b), Sheet(Blad.NYA, fees.new), Sheet(Blad.AVSLUTADE, fees.ended),

@@ -80,3 +80,17 @@ def meals_coverage(meals: pd.DataFrame, label: str, month: str) -> str | None:
         return (f"{label} har inga rader för {month} (den täcker {months[0]}–{months[-1]}) — måltider och matlådor "
                 f"blir 0 för månaden; lägg till månadens rapport")
     return None
+
+
+def income_coverage(income: pd.DataFrame, label: str, first: pd.Timestamp) -> str | None:
+    """An income export whose every row applies only after the month (32 kap. 10 §): it does not
+    cover the month — an error, not an avgiftsutrymme of nobody."""
+    from vos_cli.rules.income import applies_from
+
+    if not len(income):
+        return None
+    starts = applies_from(income[Col.GILTIG_FROM])
+    if (starts <= first).any():
+        return None
+    return (f"{label}: ingen rad gäller {first:%Y-%m} (tidigaste gäller från {starts.min():%Y-%m-%d}) — exportera "
+            f"inkomsterna som gäller {first:%Y-%m} eller ange en senare --month")

@@ -91,6 +91,8 @@ class Fees:
     # per client, for the ledger and the causes of corrections: visits, alarm units, billing end
     details: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DETAIL_COLUMNS))
     billing: pd.DataFrame | None = None  # the executed orders billed from (billing_orders)
+    # the avgiftsutrymme from income could not be computed (or is below zero): Personnummer, Orsak
+    income_problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[Col.PNR, Col.ORSAK]))
 
 
 def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataFrame:
@@ -355,6 +357,8 @@ def to_check(fees: Fees, orders: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
         + " (mitt i månaden)")
     stopped = larm[larm[BILL_END].notna() & (larm[BILL_END] < last)]
     add(stopped[Col.PNR], "Trygghetslarm avslutades " + stopped[BILL_END].dt.strftime("%Y-%m-%d") + " (mitt i månaden)")
+    ip = fees.income_problems[fees.income_problems[Col.PNR].isin(b.index)]
+    add(ip[Col.PNR], "Inkomster: " + ip[Col.ORSAK].astype("str"))
     ne = fees.not_executed
     add(ne[Col.PNR], "Ej verkställd beställning " + ne[Col.BESTALLNING_ID] + " (" + ne[Col.INSATS] + ", "
         + ne[Col.UTFORARE] + "): " + ne[Col.STATUS] + " — faktureras inte")

@@ -75,8 +75,12 @@ invoice_lines = _rows_table("invoice_lines", sa.Column("batch_id", sa.String(40)
                             sa.Column("period", sa.String(7)), sa.Column("artikel", sa.String(40)),
                             sa.Column("antal", sa.Float), sa.Column("a_pris", sa.Float),
                             sa.Column("belopp_ore", sa.BigInteger))
+fee_capacity = _rows_table("fee_capacity", sa.Column("manad", sa.String(7)), sa.Column("pnr", sa.String(13)),
+                           sa.Column("civilstand", sa.String(30)), sa.Column("galler_fran", sa.String(10)),
+                           *[sa.Column(f"{k}_ore", sa.BigInteger) for k in ("underlag", "minimibelopp", "hojning",
+                                                                            "sankning", "boende", "utrymme")])
 ROW_TABLES = {t.name: t for t in (fee_lines, fee_clients, compensation, corrections, ivo_reports, statistics,
-                                  invoice_batches, invoice_lines)}
+                                  invoice_batches, invoice_lines, fee_capacity)}
 INVOICE_TABLES = (invoice_batches, invoice_lines)
 
 
@@ -305,6 +309,10 @@ class Ledger:
 
     def fee_clients(self, month: str) -> pd.DataFrame:
         return self._frame(fee_clients, fee_clients.c.manad == month)
+
+    def fee_capacity(self, month: str) -> pd.DataFrame:
+        """The avgiftsutrymme computed from income that the month's run recorded."""
+        return self._frame(fee_capacity, fee_capacity.c.manad == month)
 
     def compensation(self, month: str) -> pd.DataFrame:
         return self._frame(compensation, compensation.c.manad == month)
