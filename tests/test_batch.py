@@ -19,7 +19,8 @@ EXPECTED = {"datakvalitet_2026-03.xlsx", "verkstallighet_2026-03.xlsx", "avslut_
             "ersattning_2026-03.xlsx", "avgiftsunderlag_2026-03.xlsx", "ej_verkstallda_2026-03-31.xlsx",
             "statistik_2026-03.xlsx", "SOL1_9999_202603.txt", "SOL2_9999_202603.txt",
             "dagverksamhet_2026-03.xlsx", "oversikt_2026-03.xlsx", "fakturaunderlag_2026-03.csv",
-            "fakturaunderlag_2026-03_kontroll.txt", "kf_rapport_2026-Q1.xlsx", "manifest.json"}
+            "fakturaunderlag_2026-03_kontroll.txt", "kf_rapport_2026-Q1.xlsx", "avgiftsberakning_2026-03.xlsx",
+            "manifest.json"}
 
 
 def run(out, *extra):

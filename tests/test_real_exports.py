@@ -143,6 +143,12 @@ def messy_month(folder: Path) -> Path:
         sheet.write(i, 1, f"{int(float(amount)):,} kr".replace(",", "\u00a0"))
     book.save(str(folder / "avgiftsutrymme_2026-03.xls"))
     shutil.copy(SAMPLE / "enheter.xlsx", folder / "Enheter.xlsx")
+    # inkomster: Windows-1252 from the fee module, amounts as "12 345 kr", the date as "Gäller från"
+    h, rows = table("inkomster")
+    money = {"Inkomst efter skatt", "Bostadstillägg", "Boendekostnad", "Individuell höjning"}
+    rows = [[f"{int(float(v)):,} kr".replace(",", " ") if c in money and v else v for c, v in zip(h, r)] for r in rows]
+    write_text(folder / "Inkomster.csv", ["Gäller från" if c == "Giltig fr.o.m." else c for c in h], rows,
+               encoding="cp1252", newline="\r\n")
     return folder
 
 

@@ -273,8 +273,37 @@ def _activity(rng, orders, granted, first_visit, nobody, ending, interrupted, ne
     util = np.round(rng.normal(1800, 1600, len(known)), -1)
     avgiftsutrymme = pd.DataFrame({Col.PNR: known.to_numpy(), Col.AVGIFTSUTRYMME: util})
     enheter = pd.DataFrame({Col.ENHET: list(DAY_UNITS), Col.PLATSER: list(DAY_UNITS.values())})
+    inkomster = _income(rng, clients[~clients.isin(known)].to_numpy(), clients.to_numpy(), m0)
     return {"bestallningar": orders, "besok": visits, "franvaro": franvaro, "maltider": maltider,
-            "avgiftsutrymme": avgiftsutrymme, "enheter": enheter}
+            "avgiftsutrymme": avgiftsutrymme, "enheter": enheter, "inkomster": inkomster}
+
+
+def _income(rng: np.random.Generator, people: np.ndarray, everyone: np.ndarray, first) -> pd.DataFrame:
+    """Income, housing cost and household for the clients the fee module has no avgiftsutrymme for:
+    about a third married (with the spouse's own row), some sambor, a row from last year and, for
+    some, a change during the month (it applies from the next month, 32 kap. 10 §)."""
+    n = len(people)
+    civ = rng.choice(["Ensamstående", "Gift", "Sambo"], n, p=[0.6, 0.3, 0.1])
+    partners, _ = _pnr(rng, n)
+    partners = partners[:n] if len(partners) >= n else np.resize(partners, n)
+    civ = np.where(np.isin(partners, everyone) | (pd.Series(partners).duplicated().to_numpy()), "Ensamstående", civ)
+    couple = civ != "Ensamstående"
+    income = np.round(rng.normal(16500, 4000, n).clip(9000, 32000), -1)
+    btp = np.where(rng.random(n) < 0.3, np.round(rng.uniform(500, 5000, n), -1), np.nan)
+    rent = np.round(rng.uniform(4000, 9500, n), -1)
+    start = pd.Timestamp(first) - pd.DateOffset(months=14)
+    own = pd.DataFrame({Col.PNR: people, Col.CIVILSTAND: civ, Col.PARTNER: np.where(couple, partners, None),
+                        Col.INKOMST: income, Col.BOSTADSTILLAGG: btp, Col.BOENDEKOSTNAD: rent,
+                        Col.GILTIG_FROM: start})
+    spouse = pd.DataFrame({Col.PNR: partners[couple], Col.CIVILSTAND: civ[couple], Col.PARTNER: people[couple],
+                           Col.INKOMST: np.round(rng.normal(15000, 5000, int(couple.sum())).clip(0, 30000), -1),
+                           Col.BOSTADSTILLAGG: np.nan, Col.BOENDEKOSTNAD: rent[couple], Col.GILTIG_FROM: start})
+    raised = own[rng.random(n) < 0.05].assign(**{Col.HOJNING: 500.0, Col.ORSAK: "fördyrad kost",
+                                                Col.GILTIG_FROM: pd.Timestamp(first) - pd.DateOffset(months=3)})
+    changed = own[(rng.random(n) < 0.08) & ~couple].assign(**{
+        Col.INKOMST: lambda d: d[Col.INKOMST] + 400, Col.GILTIG_FROM: pd.Timestamp(first) + pd.Timedelta(days=14)})
+    out = pd.concat([own, spouse, raised, changed], ignore_index=True)
+    return out.sort_values([Col.PNR, Col.GILTIG_FROM], kind="stable", ignore_index=True)
 
 
 def _fmt(df: pd.DataFrame) -> pd.DataFrame:
