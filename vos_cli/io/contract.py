@@ -226,8 +226,78 @@ class Kon:
 
 # Rows of the IVO/Kommunfullmäktige/statistics tables use these too.
 SHEET_ABOUT = "Om rapporten"
+SHEET_GUIDE = "Läs så här"
 SHEET_REJECTED = "Avvisade rader"
 SHEET_WARNINGS = "Varningar"
+SUMMA = "Summa"  # the first cell of a table's total row (scripts skip it)
+TOTALT = Col.TOTALT  # a table whose first column has "Totalt" rows carries its own totals
+ATT_ATGARDA = "Att åtgärda"  # the sheet of only the rows that need action, before a mostly-OK sheet
+
+
+class Kind:
+    """What a report column holds: its number format and whether its total row sums it
+    (docs/workbooks.md). Chosen here, per column name, never where a report is built."""
+
+    KR = "kr"  # an amount: kronor with öre, summed
+    PRICE = "pris"  # kronor per unit, a cap or a norm: not summed
+    HOURS = "tim"  # hours with 2 decimals, summed
+    COUNT = "antal"  # a whole number of things, summed
+    NUMBER = "tal"  # a whole number that is not a quantity (a year, an age, days since, a code)
+    DECIMAL = "decimal"  # 2 decimals, not summed
+    DECIMAL1 = "decimal1"  # 1 decimal, not summed (a median, a delay)
+    PERCENT = "procent"  # a share 0–1 shown as a percentage
+    DATE = "datum"
+    DATETIME = "tidpunkt"
+    TEXT = "text"
+
+    SUMMED = (KR, HOURS, COUNT)
+
+
+# Report columns whose kind their name's unit does not say; rules modules add their own names
+# with register_kinds() (the name is defined once, where it is computed).
+KINDS: dict[str, str] = {
+    Col.ANTAL: Kind.COUNT, Col.DAGAR: Kind.COUNT, Col.MAN: Kind.COUNT, Col.KVINNOR: Kind.COUNT,
+    Col.TOTALT: Kind.COUNT, Col.ERSATTNINGSDAGAR: Kind.COUNT, Col.PLANERAD_DAGAR: Kind.COUNT,
+    Col.OPLANERAD_DAGAR: Kind.COUNT, Col.DAGV_DAGAR: Kind.COUNT, Col.TRYGGHETSLARM: Kind.COUNT,
+    Col.ANTAL_BRUKARE: Kind.COUNT, Col.RADER_I_MANADEN: Kind.COUNT, Col.PLATSER: Kind.COUNT,
+    Col.KAPACITET: Kind.COUNT, Col.BELAGDA: Kind.COUNT, Col.LEDIGA_DAGAR: Kind.COUNT,
+    Col.FRAMFORHALLNING: Kind.NUMBER, Col.VANTETID: Kind.NUMBER, Col.LANGSTA: Kind.NUMBER,
+    Col.DAGAR_SEDAN_BESLUT: Kind.NUMBER, Col.AVBROTT_DAGAR: Kind.NUMBER, Col.DAGAR_TILL_GRANS: Kind.NUMBER,
+    Col.FODELSEAR: Kind.NUMBER, Col.RAD: Kind.NUMBER,
+    Col.MEDIAN: Kind.DECIMAL1, Col.FORSENING: Kind.DECIMAL1, Col.OMFATTNING: Kind.DECIMAL, Col.VARDE: Kind.DECIMAL,
+    Col.TIMERSATTNING: Kind.PRICE, Col.A_PRIS: Kind.PRICE, Col.PRIS: Kind.PRICE, Col.AVGIFTSTAK: Kind.PRICE,
+    Col.MINIMIBELOPP_KR: Kind.PRICE, Col.AVGIFTSUTRYMME_KR: Kind.PRICE,
+}
+# the unit at the end of a name says the kind
+SUFFIX_KINDS = [("(kr)", Kind.KR), ("(tim)", Kind.HOURS), ("(tim/mån)", Kind.HOURS), ("(%)", Kind.PERCENT),
+                ("(st)", Kind.COUNT)]
+
+
+def register_kinds(kinds: dict[str, str]) -> None:
+    KINDS.update(kinds)
+
+
+def kind_of(name: str, dtype=None) -> str:
+    """A column's kind: the registry, else its unit, else its type (whole numbers are NUMBER:
+    not summed unless a name says they count something)."""
+    if name in KINDS:
+        return KINDS[name]
+    for suffix, kind in SUFFIX_KINDS:
+        if name.endswith(suffix):
+            return kind
+    if dtype is None:
+        return Kind.TEXT
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return Kind.DATE
+    if pd.api.types.is_bool_dtype(dtype):
+        return Kind.TEXT
+    if pd.api.types.is_integer_dtype(dtype):
+        return Kind.NUMBER
+    if pd.api.types.is_float_dtype(dtype):
+        return Kind.DECIMAL
+    return Kind.TEXT
 
 
 class Insats:

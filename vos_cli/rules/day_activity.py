@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vos_cli.io.contract import Col, FranvaroTyp, Insats, MalTyp
+from vos_cli.io.contract import Col, FranvaroTyp, Insats, Kind, MalTyp, register_kinds
 from vos_cli.rules import calendar
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
 
@@ -38,6 +38,8 @@ VECKOR_UNDER = "Veckor under"
 NARVARODAGAR = "Närvarodagar"
 RAKNADE_VECKOR = "Räknade veckor"
 VECKOR = "Veckor"
+register_kinds({BESOKARE: Kind.COUNT, I_KO: Kind.COUNT, LEDIGA_PLATSER: Kind.COUNT, ATTENDANCE_DAYS: Kind.COUNT,
+                NARVARODAGAR: Kind.COUNT})
 ATTENDANCE_COLUMNS = [Col.PNR, Col.ENHET, AVTALADE, VECKOR_UNDER, NARVARODAGAR, RAKNADE_VECKOR, VECKOR, Col.KOMMENTAR]
 LONG_COLUMNS = [Col.PNR, Col.ENHET, Col.FROM, Col.TOM, Col.DAGAR, Col.TYP, Col.ORSAK]
 

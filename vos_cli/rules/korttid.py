@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vos_cli.io.contract import Col, Insats
+from vos_cli.io.contract import Col, Insats, Kind, register_kinds
 from vos_cli.rules.execution import END
 
 BEVILJADE = "Beviljade dygn"
@@ -15,6 +15,7 @@ FLER = "Fler dygn än beviljat"
 OANVANDA = "Oanvända dygn"
 OK = "OK"
 SAKNAR = "Beviljade dygn saknas"
+register_kinds({BEVILJADE: Kind.COUNT, ANVANDA: Kind.COUNT})
 COLUMNS = [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, BEVILJADE, ANVANDA, Col.STATUS, MANADER_UTAN, Col.KOMMENTAR]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vos_cli.io.contract import Blad, Col
+from vos_cli.io.contract import Blad, Col, Kind, register_kinds
 from vos_cli.rules import execution
 from vos_cli.rules.waiting import BANDS, VANTEBAND
 
@@ -44,6 +44,8 @@ SENT, IN_TIME = "Beställningar skickade", "Bekräftade i tid"
 OVER = "Utförd tid över beviljad (beställningar)"
 DISCHARGES, DISCHARGES_IN_TIME = "Utskrivningar", "Utskrivningar i tid"
 EARLY, LATE = "Verkställighetsdatum för tidigt", "Verkställighetsdatum för sent"
+register_kinds(dict.fromkeys([SENT, IN_TIME, OVER, DISCHARGES, DISCHARGES_IN_TIME, EARLY, LATE, *TREND_COUNTS],
+                            Kind.COUNT))
 
 Frames = dict[tuple[str, str], pd.DataFrame]
 
@@ -88,7 +90,8 @@ def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     in_time = count(acks, Col.STATUS, execution.ACK_I_TID)
     out[SENT] = sent
     out[IN_TIME] = in_time
-    out[Col.ANDEL_I_TID] = (100 * in_time / sent.where(sent > 0)).round(1).astype("Float64")
+    # a real share (0–1), shown as a percentage by its format: 0.667 → 66,7 %
+    out[Col.ANDEL_I_TID] = (in_time / sent.where(sent > 0)).round(3).astype("Float64")
     out[EARLY] = count(ex, Col.STATUS, execution.FOR_TIDIGT)
     out[LATE] = count(ex, Col.STATUS, execution.FOR_SENT)
     absent = pd.to_numeric(ends[Col.OPLANERAD_DAGAR], errors="coerce").groupby(ends[Col.UTFORARE]).sum() \

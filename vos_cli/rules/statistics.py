@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.io.contract import Col, Insats, Kon
+from vos_cli.io.contract import Col, Insats, Kind, Kon, register_kinds
 from vos_cli.rules.compensation import round_half_up
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
 
@@ -32,6 +32,7 @@ PERSON_COLUMNS = ["PERIOD", Col.PNR, Col.KON, ALDER, "HTJ", "HTJTIM", "MATD", "T
                   "SABO", "LEDS", "AVL"]
 HTJTIM_ROUND_THE_CLOCK, HTJTIM_NOT_APPLICABLE, HTJTIM_MISSING = 777, 888, 999
 AGE_BANDS = [("0–64", 0, 64), ("65–79", 65, 79), ("80+", 80, 200)]
+register_kinds(dict.fromkeys([*VARIABLES, "KORTMAN", *(b for b, _, _ in AGE_BANDS)], Kind.COUNT))
 
 # The text files' layout, in one place: (field, column of text from the decision rows). Check it
 # against Socialstyrelsen's current technical description before the first submission
@@ -176,6 +177,7 @@ LSS_COLUMNS = [
     ("Avlösarservice 9 § 5", 5), ("Korttidsvistelse 9 § 6", 6), ("Korttidstillsyn för skolungdom över 12 år 9 § 7", 7),
     ("Boende barn/unga 9 § 8", 8), ("Boende vuxna 9 § 9", 9), ("Boendekommun", None), ("Daglig verksamhet 9 § 10", 10),
 ]
+register_kinds({name: Kind.COUNT for name, point in LSS_COLUMNS if point is not None})
 LSS_POINT_OF = {Insats.KORTTID_LSS: 6, "Personlig assistans": 2, "Ledsagarservice": 3, "Kontaktperson": 4,
                 "Avlösarservice": 5, "Korttidstillsyn": 7, "Bostad med särskild service för barn": 8,
                 "Boende barn": 8, "Bostad med särskild service för vuxna": 9, "Boende vuxna": 9,

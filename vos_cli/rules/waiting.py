@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.io.contract import Blad, Col, Insats, Kon, Svar, Utfall
+from vos_cli.io.contract import Blad, Col, Insats, Kind, Kon, Svar, Utfall, register_kinds
 
 THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
 LSS_INSATSER = (Insats.KORTTID_LSS,)
@@ -193,6 +193,7 @@ def no_longer_current(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.
 
 VANTEBAND = "Väntetid"
 BANDS = ("0–3 mån", "3–6 mån", "6+ mån")
+register_kinds(dict.fromkeys(BANDS, Kind.COUNT))
 
 
 def waiting_band(decided: pd.Series, a: pd.Timestamp) -> pd.Series:
