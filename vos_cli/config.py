@@ -248,7 +248,9 @@ def load(path: Path | None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{Path(path).resolve()}: inte giltig TOML ({exc}) — rätta filen") from None
     except OSError as exc:
-        raise ConfigError(f"{Path(path).resolve()}: kan inte läsas ({exc.strerror}) — kontrollera filen") from None
+        from vos_cli.platform import os_reason
+
+        raise ConfigError(f"{Path(path).resolve()}: kan inte läsas ({os_reason(exc)}) — kontrollera filen") from None
     unknown = set(data) - set(SECTIONS)
     if unknown:
         raise ConfigError(

@@ -65,6 +65,18 @@ def run_lock(path: Path) -> Iterator[None]:
 # ---- files and folders ------------------------------------------------------------------
 
 
+REASONS = {errno.ENOENT: "finns inte", errno.ENOTDIR: "en del av sökvägen är en fil, inte en mapp",
+           errno.EISDIR: "är en mapp", errno.EEXIST: "finns redan", errno.ENAMETOOLONG: "sökvägen är för lång",
+           errno.ENOSPC: "disken är full", errno.EACCES: "saknar behörighet", errno.EPERM: "saknar behörighet",
+           errno.EROFS: "skrivskyddad", errno.EBUSY: "används av ett annat program"}
+
+
+def os_reason(exc: BaseException) -> str:
+    """The operating system's reason in Swedish (its own words when the error is unusual)."""
+    code = getattr(exc, "errno", None)
+    return REASONS.get(code) or getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
 def output_problem(where: Path, exc: BaseException, what: str = "kunde inte skrivas") -> str:
     """One line for a failed write: full disk, no permission, a file held open, or the OS's words."""
     err = exc if isinstance(exc, OSError) else None
@@ -76,7 +88,7 @@ def output_problem(where: Path, exc: BaseException, what: str = "kunde inte skri
     elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
         why, fix = "saknar behörighet", "kontrollera behörigheten eller välj en annan --output"
     else:
-        why = getattr(err, "strerror", None) or str(exc) or type(exc).__name__
+        why = os_reason(exc)
         fix = "kontrollera mappen eller välj en annan --output"
     return f"{where.resolve()}: {what} ({why}) — {fix}"
 

@@ -4,10 +4,15 @@ Written with xlsxwriter row by row in constant-memory mode (measured ~5x faster 
 write-only mode; never through DataFrame.to_excel, which with constant_memory silently drops
 cells). Tests read the workbooks back with openpyxl.
 
-Conventions: `Om rapporten` first, `Avvisade rader` last when rows were rejected; bold frozen
-header with autofilter; fitted widths; real dates; kronor with 2 decimals; text that looks like
-a formula stays text (a string cell with Excel's quote prefix, so it stays text even when a user
-edits it or saves the sheet as CSV); written atomically (temporary file, then rename) with mode
+Conventions (docs/workbooks.md): `Om rapporten` first, then `Läs så här`, then the sheets of only
+the rows to act on, the report's sheets, `Varningar` and `Avvisade rader`. Every column is
+formatted by its kind in the contract (kronor `# ##0,00 kr`, whole counts, hours with 2 decimals,
+real percentages, dates ÅÅÅÅ-MM-DD); a table of amounts, hours or counts ends with a `Summa` row
+(SUBTOTAL, so it follows the filter, with the value cached for any reader); rows are coloured by
+their status; bold frozen header with autofilter; fitted widths, long texts wrapped; printed
+landscape, one page wide, the header row repeated, the report, period and sheet in the page header
+and "Sida X av Y" and the as-of time in the footer. Text that looks like a formula stays text (a
+string cell with Excel's quote prefix). Written atomically (temporary file, then rename) with mode
 0600. Identical reports give byte-identical files: the workbook's creation time is the report's
 as-of time (or SOURCE_DATE_EPOCH when set), never the clock.
 """
@@ -26,12 +31,14 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.utility
 
 from vos_cli import __version__
 from vos_cli import platform as osl
 from vos_cli.errors import OutputError
-from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED, SHEET_WARNINGS
+from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED, SHEET_WARNINGS, SUMMA, TOTALT, Kind, kind_of
 from vos_cli.io.readers import REJECTED_COLUMNS, WARNING_COLUMNS, Source
+from vos_cli.text import sv1
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CHARS = 32_767
@@ -39,9 +46,16 @@ CUT_MARK = " … [avkortad]"
 FORMULA_START = ("=", "+", "-", "@")
 FMT_DATE = "yyyy-mm-dd"
 FMT_DATETIME = "yyyy-mm-dd hh:mm"
-FMT_KR = "#,##0.00"
-FMT_DEC = "0.00"
-FMT_DEC1 = "0.0"
+# one number format per kind of column (Swedish Excel shows "# ##0,00 kr" for the first)
+FORMATS = {
+    Kind.KR: '#,##0.00 "kr"', Kind.PRICE: '#,##0.00 "kr"', Kind.HOURS: "#,##0.00", Kind.COUNT: "#,##0",
+    Kind.NUMBER: "0", Kind.DECIMAL: "#,##0.00", Kind.DECIMAL1: "#,##0.0", Kind.PERCENT: "0.0%",
+    Kind.DATE: FMT_DATE, Kind.DATETIME: FMT_DATETIME, Kind.TEXT: None,
+}
+WIDE_COLUMNS = 14  # a table with more columns is printed on A3
+LINE_HEIGHT = 15.0  # points per line of text; a wrapped row is as high as its longest text needs
+# row colours by status level (0: act now, 1: watch), as Excel's own "bad" and "neutral" styles
+LEVEL_STYLES = {0: {"bg_color": "#FFC7CE", "font_color": "#9C0006"}, 1: {"bg_color": "#FFEB9C", "font_color": "#9C5700"}}
 
 
 @dataclass
@@ -61,11 +75,20 @@ class Chart:
 class Sheet:
     name: str
     df: pd.DataFrame
-    # column -> number format; dates, datetimes and "(kr)" columns are found by themselves
-    formats: dict[str, str] = field(default_factory=dict)
+    # column -> Kind where this sheet's column differs from the contract's (e.g. Antal of mixed units)
+    kinds: dict[str, str] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
     # said in words on the sheet when it has no rows (a text box: scripts still see an empty table)
     empty_text: str | None = None
+    # column -> a Kind per row (a column of mixed figures, e.g. Nyckeltal's Värde)
+    cell_kinds: dict[str, pd.Series] = field(default_factory=dict)
+    # a Summa row under the table when it has amounts, hours or counts (False: the table has its own)
+    total: bool = True
+    # status value -> level (0 act, 1 watch, 2 OK): the rows are coloured by it (reports.common)
+    levels: dict[str, int] = field(default_factory=dict)
+    status_column: str = "Status"
+    # the widest a text column may be before it wraps (characters)
+    wrap_width: int = 60
 
 
 @dataclass
@@ -103,10 +126,13 @@ class Report:
     flagged: bool = False
     # workbooks written beside this one (one per provider), each with the same guarantees
     companions: list[Report] = field(default_factory=list)
+    # `Läs så här` and the sheets of only the rows to act on (reports.common.finish)
+    guide: Sheet | None = None
+    actions: list[Sheet] = field(default_factory=list)
 
     def all_sheets(self) -> list[Sheet]:
-        """The sheets as written, `Varningar` and `Avvisade rader` included, `Om rapporten` excluded."""
-        sheets = list(self.sheets)
+        """The sheets as written, in order, `Om rapporten` excluded."""
+        sheets = ([self.guide] if self.guide is not None else []) + list(self.actions) + list(self.sheets)
         names = {s.name for s in sheets}
         if self.warnings is not None and len(self.warnings) and SHEET_WARNINGS not in names:
             sheets.append(Sheet(SHEET_WARNINGS, self.warnings.reindex(columns=WARNING_COLUMNS)))
@@ -120,20 +146,20 @@ class Report:
         return self.flagged or any(x is not None and len(x) for x in (self.rejected, self.warnings))
 
 
-def _format_for(name: str, s: pd.Series, explicit: dict[str, str]) -> str | None:
-    if name in explicit:
-        return explicit[name]
-    if pd.api.types.is_datetime64_any_dtype(s):
-        has_time = bool((s.dropna().dt.normalize() != s.dropna()).any())
-        return FMT_DATETIME if has_time else FMT_DATE
-    if name.endswith("(kr)"):
-        return FMT_KR
-    if pd.api.types.is_float_dtype(s):
-        return FMT_DEC
-    return None
+def kinds_of(sheet: Sheet) -> list[str]:
+    """Each column's kind: the sheet's own, else the contract's; a date column with times is DATETIME."""
+    out = []
+    for c in sheet.df.columns:
+        s = sheet.df[c]
+        kind = sheet.kinds.get(str(c)) or kind_of(str(c), s.dtype)
+        if pd.api.types.is_datetime64_any_dtype(s):
+            has_time = bool((s.dropna().dt.normalize() != s.dropna()).any())
+            kind = Kind.DATETIME if has_time else Kind.DATE
+        out.append(kind)
+    return out
 
 
-def _py_values(s: pd.Series, fmt: str | None) -> list[Any]:
+def _py_values(s: pd.Series) -> list[Any]:
     """Column → Python values the writer understands; missing → None."""
     if pd.api.types.is_datetime64_any_dtype(s):
         # Excel's serial day number, computed for the whole column (written with a date format)
@@ -160,32 +186,70 @@ def _cut_long(values: list[Any]) -> int:
     return n
 
 
-def _width(name: str, values: list[Any], fmt: str | None) -> float:
-    if fmt == FMT_DATE:
+HEADER_MIN = 12  # a long header wraps rather than widen a column of short values beyond this
+
+
+def _width(name: str, values: list[Any], kind: str, wrap_width: int = 60) -> float:
+    if kind == Kind.DATE:
         longest = 10
-    elif fmt == FMT_DATETIME:
+    elif kind == Kind.DATETIME:
         longest = 16
     else:
         sample = values[:5000]
-        longest = max((len(str(v)) for v in sample if v is not None), default=0)
-        if fmt == FMT_KR:
-            longest += longest // 3 + 1
-    return float(min(max(len(name), longest) + 2, 60))
+        if kind in (Kind.KR, Kind.PRICE):
+            longest = max((len(f"{v:,.2f}") + 3 if isinstance(v, (int, float)) else len(str(v))
+                           for v in sample if v is not None), default=0)
+        else:
+            longest = max((len(str(v)) for v in sample if v is not None), default=0)
+    header = min(len(name), max(HEADER_MIN, max((len(w) for w in name.split()), default=0)))
+    return float(min(max(header, longest) + 2, wrap_width))
+
+
+def _longest(values: list[Any]) -> int:
+    return max((len(v) for v in values[:5000] if isinstance(v, str)), default=0)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines a wrapped text needs in a column `width` characters wide (an estimate: Excel
+    and LibreOffice do not grow a row for wrapped text by themselves)."""
+    per_line = max(width * 1.0, 1.0)
+    return sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
+
+
+def _row_heights(values: list[list[Any]], wrapped: list[int], widths: list[float]) -> dict[int, float]:
+    """Row (1-based, after the header) → height in points, for rows whose wrapped texts need more
+    than one line."""
+    heights: dict[int, float] = {}
+    for c in wrapped:
+        for r, v in enumerate(values[c], start=1):
+            if isinstance(v, str) and len(v) > widths[c]:
+                h = min(_lines(v, widths[c]) * LINE_HEIGHT, 409.0)
+                if h > heights.get(r, LINE_HEIGHT):
+                    heights[r] = h
+    return heights
 
 
 class _Formats:
-    """xlsxwriter Format objects, one per number format."""
+    """xlsxwriter Format objects, one per combination of properties."""
 
     def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
-        self.cache: dict[str | None, Any] = {None: None}
-        self.bold = wb.add_format({"bold": True})
-        self.quoted = wb.add_format({"quote_prefix": True})
+        self.cache: dict[tuple, Any] = {}
+        self.bold = self.get(bold=True)
+        self.quoted = self.get(quote_prefix=True)
+        self.levels = {level: wb.add_format(style) for level, style in LEVEL_STYLES.items()}
+
+    def get(self, **props: Any):
+        props = {k: v for k, v in props.items() if v not in (None, False)}
+        if not props:
+            return None
+        key = tuple(sorted(props.items()))
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format(props)
+        return self.cache[key]
 
     def __call__(self, num_format: str | None):
-        if num_format not in self.cache:
-            self.cache[num_format] = self.wb.add_format({"num_format": num_format})
-        return self.cache[num_format]
+        return self.get(num_format=num_format)
 
 
 def long_text_notes(sheets: list[Sheet]) -> list[str]:
@@ -203,46 +267,117 @@ def long_text_notes(sheets: list[Sheet]) -> list[str]:
     return notes
 
 
-def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet) -> int:
+def totals(sheet: Sheet) -> dict[str, float]:
+    """The sums of the Summa row: each column of amounts, hours or counts (empty when none)."""
+    if not sheet.total or not len(sheet.df):
+        return {}
+    first = sheet.df.iloc[:, 0]
+    if first.astype("str").str.startswith(TOTALT).any():  # the table has its own total rows
+        return {}
+    out = {}
+    for c, kind in zip(sheet.df.columns, kinds_of(sheet)):
+        if kind in Kind.SUMMED and str(c) not in sheet.cell_kinds:
+            values = pd.to_numeric(sheet.df[c], errors="coerce")
+            total = float(values.sum())
+            out[str(c)] = round(total, 2) if kind != Kind.COUNT else float(round(total))
+    return out
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")[:80]
+
+
+def _print_setup(ws, sheet: Sheet, about: About | None, with_chart: bool) -> None:
+    """Printing (and LibreOffice's PDF): A4 landscape, one page wide, the header row on every page,
+    the report, period and sheet above, page X of Y and the as-of time below."""
+    ws.set_paper(8 if len(sheet.df.columns) > WIDE_COLUMNS else 9)  # A3 for a wide table, else A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1 if with_chart else 0)
+    ws.repeat_rows(0)
+    ws.hide_gridlines(2 if with_chart else 0)  # printed gridlines help a wide table, not a chart
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    if about is not None:
+        ws.set_header(f'&L&"-,Bold"{_header_text(about.title)}'
+                      f"&R{_header_text(about.period)} · {_header_text(sheet.name)}")
+        ws.set_footer(f"&L{_header_text('Per ' + about.as_of)}&CSida &P av &N&Rvos {__version__}")
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about: About | None = None) -> int:
     df = sheet.df
     ws = wb.add_worksheet(sheet.name[:31])
     columns = [str(c) for c in df.columns]
-    fmts = [_format_for(c, df[c], sheet.formats) for c in columns]
-    values = [_py_values(df[c], f) for c, f in zip(columns, fmts)]
-    for v, f in zip(values, fmts):
-        if f is None:
+    kinds = kinds_of(sheet)
+    values = [_py_values(df[c]) for c in columns]
+    wrap = []
+    for v, k in zip(values, kinds):
+        if FORMATS[k] is None:
             _cut_long(v)
-    for i, (c, v, f) in enumerate(zip(columns, values, fmts)):
-        ws.set_column(i, i, _width(c, v, f))
+        wrap.append(FORMATS[k] is None and _longest(v) > sheet.wrap_width)
+    widths = [_width(c, v, k, sheet.wrap_width) for c, v, k in zip(columns, values, kinds)]
+    for i, w in enumerate(widths):
+        ws.set_column(i, i, w)
+    heights = _row_heights(values, [i for i, w in enumerate(wrap) if w], widths)
     ws.freeze_panes(1, 0)
     if columns:
         ws.autofilter(0, 0, len(df), len(columns) - 1)
+    header_lines = max((_lines(c, (widths[i] - 1) * 0.85) for i, c in enumerate(columns)), default=1)  # bold
+    if header_lines > 1:
+        ws.set_row(0, header_lines * LINE_HEIGHT)
+    header_fmt = fmt_of.get(bold=True, text_wrap=True, valign="top")
     for i, c in enumerate(columns):
-        ws.write_string(0, i, c, fmt_of.bold)
-    writers = [(ws.write_number, fmt_of(f)) if f is not None else (None, None) for f in fmts]
-    write_string, write_number, quoted = ws.write_string, ws.write_number, fmt_of.quoted
+        ws.write_string(0, i, c, header_fmt)
+    number_fmt = [fmt_of(FORMATS[k]) for k in kinds]
+    # a text in a numeric column ("<3", "–") aligns with the numbers
+    text_fmt = [fmt_of.get(text_wrap=True, valign="top") if w else
+                fmt_of.get(align="right") if FORMATS[k] not in (None, FMT_DATE, FMT_DATETIME) else None
+                for w, k in zip(wrap, kinds)]
+    quoted_fmt = [fmt_of.get(quote_prefix=True, text_wrap=w or None, valign="top" if w else None) for w in wrap]
+    per_cell = {columns.index(c): [fmt_of(FORMATS[k]) for k in s.tolist()] for c, s in sheet.cell_kinds.items()
+                if c in columns}
+    write_string, write_number = ws.write_string, ws.write_number
     for r, row in enumerate(zip(*values), start=1):
+        if r in heights:
+            ws.set_row(r, heights[r])
         for c, v in enumerate(row):
             if v is None:
                 continue
-            fn, fmt = writers[c]
-            if fn is not None:
-                fn(r, c, v, fmt)
-            elif isinstance(v, str):
+            if isinstance(v, str):
                 # never a formula, never altered; the quote prefix keeps it text in Excel too
-                write_string(r, c, v, quoted if v.startswith(FORMULA_START) else None)
+                write_string(r, c, v, quoted_fmt[c] if v.startswith(FORMULA_START) else text_fmt[c])
             else:
-                write_number(r, c, v)
+                write_number(r, c, v, per_cell[c][r - 1] if c in per_cell else number_fmt[c])
+    sums = totals(sheet)
+    if sums:
+        r = len(df) + 1
+        ws.write_string(r, 0, SUMMA, fmt_of.bold)
+        for c, name in enumerate(columns):
+            if name in sums and c > 0:
+                col = xlsxwriter.utility.xl_col_to_name(c)
+                ws.write_formula(r, c, f"=SUBTOTAL(9,{col}2:{col}{len(df) + 1})",
+                                 fmt_of.get(bold=True, num_format=FORMATS[kinds[c]], top=1), sums[name])
+    _colour_by_status(ws, fmt_of, sheet, columns)
     if not len(df) and sheet.empty_text:
-        ws.insert_textbox(2, 1, sheet.empty_text, {"width": 520, "height": 60, "font": {"size": 11},
-                                                   "border": {"none": True}, "fill": {"none": True}})
+        ws.insert_textbox(2, 1, sheet.empty_text, {"width": 620, "height": 60, "font": {"size": 11},
+                                                   "border": {"none": True}, "fill": {"none": True},
+                                                   "object_position": 3})
     for n, spec in enumerate(sheet.charts):
-        _add_chart(wb, ws, sheet, spec, spec.anchor or f"A{len(df) + 3 + 17 * n}")
-    # printing (and LibreOffice's PDF): landscape, one page wide; a chart sheet on one page
-    ws.set_landscape()
-    ws.fit_to_pages(1, 1 if sheet.charts else 0)
-    ws.repeat_rows(0)
+        _add_chart(wb, ws, sheet, spec, spec.anchor or f"A{len(df) + 4 + 17 * n}")
+    _print_setup(ws, sheet, about, bool(sheet.charts))
     return len(df)
+
+
+def _colour_by_status(ws, fmt_of: _Formats, sheet: Sheet, columns: list[str]) -> None:
+    """Rows to act on red, rows to watch yellow, by their status (a formula rule per level)."""
+    if not sheet.levels or sheet.status_column not in columns or not len(sheet.df):
+        return
+    col = xlsxwriter.utility.xl_col_to_name(columns.index(sheet.status_column))
+    for level, fmt in fmt_of.levels.items():
+        values = sorted(v for v, lv in sheet.levels.items() if lv == level)
+        if not values:
+            continue
+        test = ",".join(f'${col}2="{v}"' for v in values)
+        ws.conditional_format(1, 0, len(sheet.df), len(columns) - 1,
+                              {"type": "formula", "criteria": f"=OR({test})", "format": fmt})
 
 
 def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart, anchor: str) -> None:
@@ -258,8 +393,12 @@ def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart, anchor: s
             series["marker"] = {"type": "circle"}
         chart.add_series(series)
     chart.set_title({"name": spec.title})
-    if spec.y_title:
-        (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)({"name": spec.y_title})
+    value_axis = chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis
+    axis: dict[str, Any] = {"name": spec.y_title} if spec.y_title else {}
+    if all(kind_of(v) == Kind.PERCENT for v in spec.values):  # a share: 0–100 %, never beyond
+        axis |= {"num_format": "0%", "min": 0, "max": 1}
+    if axis:
+        value_axis(axis)
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 320})
     ws.insert_chart(anchor, chart)
@@ -267,20 +406,22 @@ def _add_chart(wb: xlsxwriter.Workbook, ws, sheet: Sheet, spec: Chart, anchor: s
 
 def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets: list[Sheet]) -> int:
     ws = wb.add_worksheet(SHEET_ABOUT)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, 5, 16)
+    _print_setup(ws, Sheet(SHEET_ABOUT, pd.DataFrame()), about, False)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 90, fmt_of.get(text_wrap=True, valign="top"))
+    ws.set_column(2, 7, 15)
     n = 0
 
     def row(*vals: Any, bold: bool = False) -> None:
         nonlocal n
+        if len(vals) > 1 and isinstance(vals[1], str) and len(vals[1]) > 90:
+            ws.set_row(n, min(_lines(vals[1], 90) * LINE_HEIGHT, 409.0))
         for c, v in enumerate(vals):
             if isinstance(v, str):
-                ws.write_string(n, c, v, fmt_of.bold if bold else None)
+                ws.write_string(n, c, v, fmt_of.get(bold=bold or None, text_wrap=c == 1 or None,
+                                                    valign="top"))
             elif v is not None:
-                ws.write_number(n, c, v)
+                ws.write_number(n, c, v, fmt_of.get(num_format="#,##0", valign="top"))
         n += 1
 
     row("Rapport", about.title)
@@ -295,9 +436,13 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, about: About, sheets
     for r in about.inputs:
         row(r.path.name, str(r.path), r.read, r.used, r.n_rejected, r.sha256, r.export, r.how)
     row()
-    row("Blad", "Rader", bold=True)
+    # the control totals: what each sheet's Summa row holds, to compare with the receiving system
+    row("Blad", "Kontrollsummor (bladets summarad)", "Rader", bold=True)
     for s in sheets:
-        row(s.name, len(s.df))
+        sums = totals(s)
+        kinds = dict(zip([str(c) for c in s.df.columns], kinds_of(s)))
+        text = "; ".join(f"{c}: {sv1(v)}{' kr' if kinds[c] == Kind.KR else ''}" for c, v in sums.items())
+        row(s.name, text, len(s.df))
     if about.parameters:
         row()
         row("Parameter", "Värde", bold=True)
@@ -314,7 +459,8 @@ def _split(sheet: Sheet) -> list[Sheet]:
     parts = []
     for n, start in enumerate(range(0, len(sheet.df), limit), start=1):
         name = sheet.name if n == 1 else f"{sheet.name[:26]} ({n})"
-        parts.append(Sheet(name, sheet.df.iloc[start:start + limit], sheet.formats))
+        parts.append(Sheet(name, sheet.df.iloc[start:start + limit], sheet.kinds, total=sheet.total,
+                           levels=sheet.levels, status_column=sheet.status_column))
     return parts
 
 
@@ -324,7 +470,7 @@ def write_report(report: Report, output_dir: Path) -> Path:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{output_dir}: kan inte skapa mappen ({exc.strerror}) — välj en annan --output") from None
+        raise OutputError(osl.output_problem(output_dir, exc, "kan inte skapa mappen")) from None
     sheets = [part for s in report.all_sheets() for part in _split(s)]
     split = [s.name for s in report.all_sheets() if len(s.df) > EXCEL_MAX_ROWS - 1]
     if split:
@@ -344,7 +490,7 @@ def write_report(report: Report, output_dir: Path) -> Path:
             report.about.notes.extend(n for n in long_text_notes(sheets) if n not in report.about.notes)
             rows = {SHEET_ABOUT: _about_sheet(wb, fmt_of, report.about, sheets)}
             for sheet in sheets:
-                rows[sheet.name[:31]] = _write_sheet(wb, fmt_of, sheet)
+                rows[sheet.name[:31]] = _write_sheet(wb, fmt_of, sheet, report.about)
             wb.close()
         except BaseException:
             wb.fileclosed = True  # no "explicit close() required" noise from the destructor
