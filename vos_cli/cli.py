@@ -16,11 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vos_cli import __version__
+from vos_cli import __version__, svenska
 from vos_cli import config as config_mod
 from vos_cli import platform as osl
 from vos_cli.errors import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, VosError
-from vos_cli.io.contract import Col
+from vos_cli.io.contract import Col, Kind
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.workbook import Report, write_report
 from vos_cli.period import make_period
@@ -28,6 +28,7 @@ from vos_cli.personnummer import mask
 from vos_cli.reports.common import finish, prepare
 
 app = typer.Typer(
+    cls=svenska.Group,
     name="vos",
     help="vos — månadens regler och rapporter för vård och omsorg (hemtjänst, dagverksamhet, LSS).",
     pretty_exceptions_show_locals=False,
@@ -264,7 +265,7 @@ def report_command(name: str, module_name: str, doc: str) -> None:
 
     command.__doc__ = doc
     command.__name__ = name.replace("-", "_")
-    app.command(name)(handle_errors(command))
+    app.command(name, cls=svenska.Command)(handle_errors(command))
 
 
 report_command("check", "check", """Läs alla exporter och lista avvisade rader och varningar.
@@ -277,7 +278,7 @@ report_command("execution-dates", "execution", """Verkställighetsdatum (första
     """)
 
 
-@app.command()
+@app.command(cls=svenska.Command)
 @handle_errors
 def sample(
     output: Annotated[Path, typer.Option("--output", "-o", help="Mapp att skriva exporterna i.")] = Path("sample_data"),
@@ -310,7 +311,7 @@ def sample(
     return EXIT_OK
 
 
-@app.command()
+@app.command(cls=svenska.Command)
 @handle_errors
 def init(
     folder: Annotated[Path, typer.Argument(help="Mapp att skriva vos.toml i.")] = Path("."),
@@ -382,7 +383,7 @@ report_command("lss-statistics", "lss_statistics", """Socialstyrelsens årliga L
     """)
 
 
-@app.command()
+@app.command(cls=svenska.Command)
 @handle_errors
 def run(
     input: Annotated[Path, typer.Option("--input", "-i", help="Mapp med exporterna.")],
@@ -436,7 +437,7 @@ def _run_summary(result) -> None:
         f"Manifest: {result.month_dir / 'manifest.json'}")
 
 
-@app.command()
+@app.command(cls=svenska.Command)
 @handle_errors
 def overview(
     output: OutputOpt = Path("vos-output"),
@@ -475,7 +476,7 @@ def overview(
     return EXIT_OK
 
 
-@app.command()
+@app.command(cls=svenska.Command)
 @handle_errors
 def invoice(
     output: OutputOpt = Path("vos-output"),
@@ -523,7 +524,7 @@ def invoice(
     return EXIT_OK
 
 
-@app.command()
+@app.command(cls=svenska.Command)
 @handle_errors
 def history(
     output: Annotated[Path | None, typer.Option("--output", "-o", help=(
@@ -597,18 +598,38 @@ def history(
                 say(f"Rättelse {r['Registrerad i']} av {r['Avser månad']}: {r['Artikel']} {kr(r['Differens (kr)'])} kr — "
                     f"{r['Orsak']}")
             sheets += [Sheet("Avgiftsrader", lines[["Månad", "Personnummer", "Artikel", "Antal", "À-pris (kr)",
-                                                    "Belopp (kr)"]]), Sheet("Rättelser", fixes)]
+                                                    "Belopp (kr)"]], {"Antal": Kind.DECIMAL}), Sheet("Rättelser", fixes)]
         if output is not None:
             from vos_cli.io.workbook import write_report
+            from vos_cli.reports.common import layout
 
-            report = Report("historik_brukare.xlsx" if pnr else "historik.xlsx",
+            report = layout(Report("historik_brukare.xlsx" if pnr else "historik.xlsx",
                             About("Liggarens historik", "alla månader", dt.date.today().isoformat(),
                                   parameters={"Liggare": book.url.split("@")[-1]},
-                                  stamp=dt.datetime.combine(dt.date.today(), dt.time())), sheets)
+                                  stamp=dt.datetime.combine(dt.date.today(), dt.time())), sheets))
             say(f"Skrev {write_report(report, output).resolve()}")
     finally:
         book.close()
     return EXIT_OK
+
+
+# Swedish names beside the English ones, for staff (the English stay for scripts and cron lines)
+ALIASES = {"kor": "run", "oversikt": "overview", "kontroll": "check", "verkstallighet": "execution-dates",
+           "avslut": "end-dates", "ersattning": "compensation", "ej-verkstallda": "non-executed", "avgifter": "fees",
+           "statistik": "statistics", "lss-statistik": "lss-statistics", "dagverksamhet": "day-activity",
+           "faktura": "invoice", "historik": "history", "exempeldata": "sample"}
+
+
+def _aliases() -> None:
+    by_name = {(info.name or info.callback.__name__.replace("_", "-")): info for info in app.registered_commands}
+    for alias, name in ALIASES.items():
+        info = by_name[name]
+        doc = (info.callback.__doc__ or "").strip()
+        app.command(alias, cls=svenska.Command, rich_help_panel="Samma kommandon med svenska namn",
+                    help=f"= vos {name}: {doc}")(info.callback)
+
+
+_aliases()
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Shared pieces of every report: the month's coverage, the `Om rapporten` facts, warnings."""
+"""Shared pieces of every report: the month's coverage, the `Om rapporten` facts, warnings, and the
+layout every workbook gets (exceptions first, `Läs så här`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import pandas as pd
 
 from vos_cli.config import Config
 from vos_cli.errors import InputFileError
+from vos_cli.io.contract import ATT_ATGARDA, SHEET_GUIDE
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.readers import warning
-from vos_cli.io.workbook import About, Report
+from vos_cli.io.workbook import About, Report, Sheet
 from vos_cli.period import Period
+from vos_cli.reports import guide
 from vos_cli.rules import coverage
 
 
@@ -53,7 +56,8 @@ def about(title: str, period: Period, inputs: Inputs, config: Config,
 
 
 def finish(report: Report, inputs: Inputs) -> Report:
-    """Every workbook lists the month's rejected rows and warnings (unless it sets its own)."""
+    """Every workbook lists the month's rejected rows and warnings (unless it sets its own), and
+    is laid out for reading (layout)."""
     if report.rejected is None:
         report.rejected = inputs.rejected
     if report.warnings is None:
@@ -61,4 +65,41 @@ def finish(report: Report, inputs: Inputs) -> Report:
     n = len(report.warnings) if report.warnings is not None else 0
     if n and not any(note.startswith("Varningar:") for note in report.about.notes):
         report.about.notes.append(f"Varningar: {n} — se bladet Varningar")
+    return layout(report)
+
+
+MOSTLY_OK = 0.5  # a sheet with at least this share of OK rows gets a sheet of its action rows first
+
+
+def layout(report: Report) -> Report:
+    """Exceptions first and `Läs så här`: the rows of each sheet with a status sorted by what needs
+    action and coloured by it, a sheet of only those rows before a mostly-OK sheet, a sentence on
+    every empty sheet, and the guide to the workbook (reports.guide). Companions too."""
+    levels = guide.levels()
+    report.guide, actions = None, []
+    for sheet in report.sheets:
+        status = sheet.status_column
+        if status in sheet.df.columns and len(sheet.df):
+            level = sheet.df[status].map(levels)
+            if level.notna().any():
+                sheet.levels = {v: lv for v, lv in levels.items() if v in set(sheet.df[status])}
+                order = level.fillna(guide.WATCH).to_numpy().argsort(kind="stable")
+                sheet.df = sheet.df.iloc[order].reset_index(drop=True)
+                level = level.iloc[order].reset_index(drop=True)
+                todo = level.fillna(guide.WATCH) < guide.OK
+                if todo.any() and (level == guide.OK).mean() >= MOSTLY_OK:
+                    actions.append(Sheet(f"{ATT_ATGARDA} – {sheet.name}"[:31], sheet.df[todo.to_numpy()]
+                                         .reset_index(drop=True), sheet.kinds, levels=sheet.levels,
+                                         status_column=status))
+    report.actions = actions
+    g = guide.report_guide(report.filename)
+    for sheet in report.all_sheets():
+        if sheet.empty_text is None:
+            sheet.empty_text = guide.empty_text(g, sheet.name, report.about.period)
+    names = [s.name for s in report.all_sheets()]
+    statuses = {v for s in report.all_sheets() for v in s.levels}
+    report.guide = Sheet(SHEET_GUIDE, guide.sheet(report.filename, report.about.title, names, statuses),
+                         total=False, wrap_width=100)
+    for companion in report.companions:
+        layout(companion)
     return report

@@ -35,7 +35,7 @@ def build(inputs: Inputs, period: Period, config: Config):
         }, notes),
         [Sheet(Blad.DELTAGARLISTA, da.units), Sheet(Blad.KO, da.queue), Sheet(Blad.NARVARO, da.attendance),
          Sheet(Blad.LANG_FRANVARO, da.long_absence), Sheet(Blad.ERBJUDANDEN, da.offers),
-         Sheet(Blad.SAMMANFATTNING, da.summary), Sheet(Blad.MALTIDER, da.meals)],
+         Sheet(Blad.SAMMANFATTNING, da.summary, total=False), Sheet(Blad.MALTIDER, da.meals)],
         inputs.rejected,
     )
     return report, {"Dagverksamhet": dict(zip(da.summary[rule.UPPGIFT], da.summary[Col.ANTAL]))}

@@ -8,7 +8,7 @@ import pandas as pd
 from vos_cli.config import Config
 from vos_cli.io.contract import Blad, Col
 from vos_cli.io.inputs import Inputs
-from vos_cli.io.workbook import FMT_DEC1, Report, Sheet
+from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
 from vos_cli.reports.common import about
 from vos_cli.rules import discharge, korttid
@@ -60,7 +60,7 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Utskrivning, ökat behov": "inom 24 timmar räknat på helgfria vardagar",
             "Korttid, oanvända dygn": f"{config.rules['korttid_oanvand_manader']} hela månader i rad",
         }, notes),
-        [Sheet(SHEET_EXEC, rows), Sheet(SHEET_ACK, acks, {Col.FORSENING: FMT_DEC1}),
+        [Sheet(SHEET_EXEC, rows), Sheet(SHEET_ACK, acks),
          Sheet(Blad.UTSKRIVNING, discharges), Sheet(Blad.KORTTID_DYGN, dygn), Sheet(Blad.MUNTLIGA, oral)],
         inputs.rejected,
     )

@@ -6,7 +6,7 @@ import pandas as pd
 
 from vos_cli import law
 from vos_cli.config import Config
-from vos_cli.io.contract import Blad, Col
+from vos_cli.io.contract import Blad, Col, Kind
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
 from vos_cli.period import Period
@@ -135,7 +135,7 @@ def build(inputs: Inputs, period: Period, config: Config):
             "Lagrum": law.FEES_SUMMARY,
         }, controls + ledger_notes),
         [Sheet(Blad.AVGIFTSUNDERLAG, b), Sheet(Blad.NYA, fees.new), Sheet(Blad.AVSLUTADE, fees.ended),
-         Sheet(Blad.ARTIKLAR, fees.articles), Sheet(Blad.ATT_KONTROLLERA, fees.to_check),
+         Sheet(Blad.ARTIKLAR, fees.articles, {Col.ANTAL: Kind.DECIMAL}), Sheet(Blad.ATT_KONTROLLERA, fees.to_check, total=False),
          Sheet(Blad.EJ_VERKST_BEST, fees.not_executed), Sheet(Blad.FORANDRINGAR, changes),
          Sheet(Blad.RATTELSER, corrections), Sheet(Blad.OVER_BEVILJAD, fees.over_granted)],
         inputs.rejected, attachments,

@@ -9,9 +9,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from vos_cli.io.contract import Blad, Col
+from vos_cli.io.contract import SUMMA, Blad, Col, kind_of
 from vos_cli.io.workbook import About, Chart, Report, Sheet
 from vos_cli.period import Period
+from vos_cli.reports.common import layout
 from vos_cli.rules import overview as rule
 from vos_cli.rules.waiting import BANDS
 
@@ -49,6 +50,8 @@ def frames_from_folder(month_dir: Path) -> tuple[rule.Frames, dict[str, str]]:
             for name in rule.SOURCES[prefix]:
                 if name in wb.sheetnames:
                     rows = list(wb[name].iter_rows(values_only=True))
+                    if rows and len(rows) > 1 and rows[-1][0] == SUMMA:  # the total row is not data
+                        rows = rows[:-1]
                     frames[(prefix, name)] = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]]) if rows \
                         else pd.DataFrame()
         finally:
@@ -82,7 +85,7 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
     trend = rule.trend(period.label, figures, earlier)
     n_trend = len(trend)
     sheets = [
-        Sheet(Blad.NYCKELTAL, figures, {rule.VARDE: "General"}),
+        Sheet(Blad.NYCKELTAL, figures, cell_kinds={rule.VARDE: figures[rule.NYCKELTAL].map(kind_of)}),
         Sheet(Blad.UTFORARE, prov, charts=[
             Chart("bar", "Andel beställningar bekräftade i tid (%)", Col.UTFORARE, [Col.ANDEL_I_TID]),
             Chart("bar", "Ersättning per utförare (kr)", Col.UTFORARE, [Col.ERSATTNING]),
@@ -91,7 +94,7 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
             Chart("column", "Väntande beslut per insats och väntetid", Col.INSATS, list(BANDS), stacked=True,
                   y_title="Beslut"),
         ]),
-        Sheet(Blad.TREND, trend, charts=[
+        Sheet(Blad.TREND, trend, total=False, charts=[
             Chart("line", "Antal per månad", rule.MANAD, rule.TREND_COUNTS),
             Chart("line", "Kronor per månad", rule.MANAD, rule.TREND_MONEY),
         ]),
@@ -100,7 +103,7 @@ def build(frames: rule.Frames, files: dict[str, str], period: Period, output: Pa
         "Källor": ", ".join(sorted(files.values())) or "inga rapporter i mappen",
         "Trend": f"{n_trend} månad(er) ur liggaren" + ("" if ledger_trend is not None else " (manifest.json)"),
     }, ["Varje siffra anger rapport och blad den kommer från."], stamp=period.as_of)
-    return Report(f"oversikt_{period.label}.xlsx", about, sheets), figures
+    return layout(Report(f"oversikt_{period.label}.xlsx", about, sheets)), figures
 
 
 def figures_dict(figures: pd.DataFrame) -> dict[str, float]:
