@@ -76,7 +76,7 @@ def test_full_run_writes_every_report_and_a_manifest_that_counts_the_inputs(firs
         assert len(entry["sha256"]) == 64
     assert {o["fil"] for o in m["outputs"]} == (EXPECTED | per_provider) - {"manifest.json"}
     wb_rows = next(o for o in m["outputs"] if o["fil"] == "avslut_2026-03.xlsx")["rader_per_blad"]
-    assert set(wb_rows) == {"Om rapporten", "Avslut", "Oplanerad frånvaro"}
+    assert set(wb_rows) == {"Om rapporten", "Läs så här", "Avslut", "Oplanerad frånvaro"}
     for path in month.iterdir():
         assert path.stat().st_mode & 0o077 == 0, path
 

@@ -15,7 +15,7 @@ def test_check_on_sample_exits_0_and_writes_workbook(tmp_path):
     res = runner.invoke(app, ["check", "--input", str(SAMPLE), "--output", str(tmp_path), "--month", "2026-03"])
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(tmp_path / "datakvalitet_2026-03.xlsx")
-    assert wb.sheetnames[:4] == ["Om rapporten", "Avvisade rader", "Varningar", "Täckning"]
+    assert wb.sheetnames[:5] == ["Om rapporten", "Läs så här", "Avvisade rader", "Varningar", "Täckning"]
     assert [c.value for c in wb["Avvisade rader"][1]] == ["Fil", "Rad", "Kolumn", "Värde", "Orsak"]
     assert [c.value for c in wb["Täckning"][1]] == ["Fil", "Första datum", "Sista datum", "Rader i månaden"]
     cover = {r[0]: r[1:] for r in wb["Täckning"].iter_rows(min_row=2, values_only=True)}

@@ -70,7 +70,7 @@ def test_non_executed_file_is_named_by_the_as_of_date(tmp_path):
                               "--as-of", "2026-02-15"])
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(tmp_path / "ej_verkstallda_2026-02-15.xlsx")
-    assert wb.sheetnames == ["Om rapporten", "Ej verkställda", "Verkställda för sent", "Avslutade utan verkställighet",
+    assert wb.sheetnames == ["Om rapporten", "Läs så här", "Ej verkställda", "Verkställda för sent", "Avslutade utan verkställighet",
                              "Avbrott", "Bevakning", "Dubbla beslut", "IVO-rapport", "Sammanställning",
                              "Inaktuella och utgående beslut", "Saknar skäl till dröjsmål", "Väntande beslut"]
     assert not UNMASKED.search(str([c.value for row in wb["Sammanställning"].iter_rows() for c in row]))

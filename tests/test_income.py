@@ -202,7 +202,7 @@ def exports(write_csv, folder, income_rows, utrymme_rows=()):
 
 def sheet(path, name):
     rows = list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
-    return pd.DataFrame(rows[1:], columns=rows[0])
+    return pd.DataFrame([r for r in rows[1:] if r[0] != "Summa"], columns=rows[0])
 
 
 def test_the_command_writes_the_contract_sheet(tmp_path, write_csv):

@@ -20,14 +20,14 @@ def month(tmp_path_factory):
 
 def sheet(path, name):
     rows = list(openpyxl.load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return [dict(zip(rows[0], r)) for r in rows[1:] if r[0] != "Summa"]  # the total row is not data
 
 
 def test_overview_is_first_in_the_manifest_and_has_its_sheets(month):
     m = json.loads((month / "2026-03" / "manifest.json").read_text(encoding="utf-8"))
     assert m["outputs"][0]["fil"] == "oversikt_2026-03.xlsx"
     wb = openpyxl.load_workbook(month / "2026-03" / "oversikt_2026-03.xlsx")
-    assert wb.sheetnames == ["Om rapporten", "Nyckeltal", "Utförare", "Väntande beslut", "Trend"]
+    assert wb.sheetnames == ["Om rapporten", "Läs så här", "Nyckeltal", "Utförare", "Väntande beslut", "Trend"]
 
 
 def test_key_figures_equal_the_sums_in_the_underlying_workbooks(month):
@@ -62,7 +62,8 @@ def test_key_figures_equal_the_sums_in_the_underlying_workbooks(month):
 def test_charts_exist_and_reference_the_right_ranges(month):
     wb = openpyxl.load_workbook(month / "2026-03" / "oversikt_2026-03.xlsx")
     ws = wb["Utförare"]
-    n = ws.max_row
+    n = ws.max_row - 1  # the last row is Summa: the charts stop above it
+    assert ws.cell(ws.max_row, 1).value == "Summa"
     refs = [s.val.numRef.f.replace("'", "") for c in ws._charts for s in c.series]
     assert refs == [f"Utförare!$D$2:$D${n}", f"Utförare!$I$2:$I${n}"]
     assert [ws.cell(1, 4).value, ws.cell(1, 9).value] == ["Andel i tid (%)", "Ersättning (kr)"]

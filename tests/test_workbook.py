@@ -40,7 +40,7 @@ def test_conventions_read_back(tmp_path):
         assert ws.cell(row, 1).quotePrefix  # stays text when edited or saved as CSV
     assert ws["B2"].value == dt.datetime(2026, 3, 1) and ws["B2"].number_format == "yyyy-mm-dd"
     assert ws["C2"].number_format == "yyyy-mm-dd hh:mm"
-    assert ws["D2"].value == 1234.5 and ws["D2"].number_format == "#,##0.00"
+    assert ws["D2"].value == 1234.5 and ws["D2"].number_format == '#,##0.00 "kr"'
     assert ws["E2"].value == 1 and ws["E3"].value is None
     assert wb[SHEET_REJECTED]["D2"].value == "=1+1" and wb[SHEET_REJECTED]["D2"].data_type == "s"
     about = {r[0]: r[1] for r in wb[SHEET_ABOUT].iter_rows(values_only=True) if r and r[0]}
