@@ -131,6 +131,14 @@ def test_log_line_per_run_without_personnummer(first_run, tmp_path):
     assert not leaks((out / "2026-03" / "manifest.json").read_text(encoding="utf-8"))
 
 
+def test_run_ids_never_look_like_a_personnummer():
+    # A hex UUID holds 10–12 digits in a row about once in a hundred runs (CI caught one).
+    ids = {batch.new_run_id() for _ in range(5000)}
+    assert len(ids) == 5000
+    assert not any(re.search(r"\d", i) for i in ids)
+    assert all(len(i) == 32 for i in ids)
+
+
 def test_recover_restores_a_month_left_aside_by_a_kill(tmp_path):
     (tmp_path / ".2026-03.old-123").mkdir()
     (tmp_path / ".2026-03.old-123" / "x").write_text("old")

@@ -69,6 +69,15 @@ class StepResult:
     peak_mb: float = 0.0
 
 
+# Letters only: a run id never looks like a personnummer to a log scanner (or to our own masking).
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def new_run_id() -> str:
+    """A unique id for one run: a UUID4 written with the letters a–p instead of hex digits."""
+    return uuid.uuid4().hex.translate(_LETTERS)
+
+
 def peak_mb() -> float:
     return osl.peak_memory_mb()
 
@@ -262,7 +271,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     h = history.gather(book, inputs, period, config)
     inputs.history = h
     durations["liggare"] = round(time.perf_counter() - t, 3)
-    run_id = uuid.uuid4().hex
+    run_id = new_run_id()
     outputs: list[dict[str, Any]] = []
     rows_per_sheet: dict[str, dict[str, int]] = {}
     recorded = False
