@@ -695,13 +695,17 @@ def leave_out_totals(frame: pd.DataFrame, file_label: str) -> tuple[pd.DataFrame
         return frame, []
     label_cols = [cols[0]] + ([Col.PNR] if Col.PNR in cols and cols[0] != Col.PNR else [])
     is_total = pd.Series(False, index=frame.index)
+
+    def matching(c: str, pattern) -> pd.Series:
+        # each distinct value once (a visit log has millions of rows but few distinct labels)
+        values = pd.Series(frame[c].dropna().unique()).astype("str")
+        hits = values[values.str.match(pattern).fillna(False).astype(bool)]
+        return frame[c].isin(hits) if len(hits) else pd.Series(False, index=frame.index)
+
     for c in label_cols:
-        is_total |= frame[c].astype("str").str.match(TOTAL_LABEL).fillna(False).astype(bool)
+        is_total |= matching(c, TOTAL_LABEL)
     for c in cols:
-        s = frame[c].astype("str")
-        maybe = s.str.startswith("=").fillna(False).astype(bool)
-        if maybe.any():
-            is_total |= maybe & s.str.match(TOTAL_FORMULA).fillna(False).astype(bool)
+        is_total |= matching(c, TOTAL_FORMULA)
     if not is_total.any():
         return frame, []
     lines = frame.loc[is_total, LINE].tolist()

