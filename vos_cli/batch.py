@@ -30,7 +30,7 @@ from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, Lo
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
-from vos_cli.io.workbook import Report, write_report, write_text_atomic
+from vos_cli.io.workbook import Report, Writer, write_report, write_text_atomic
 from vos_cli.period import Period
 from vos_cli.personnummer import mask_strings
 from vos_cli.reports import overview
@@ -233,24 +233,42 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
     return rows
 
 
-def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path,
-                   progress: Callable[[str], None]) -> tuple[list[Report], list[StepResult]]:
+PARALLEL_FROM = 200_000  # visit rows from which "auto" writes the workbooks in several processes
+
+
+def writer_count(config: Config, inputs: Inputs) -> int:
+    """How many processes write the workbooks ([reports] skrivprocesser)."""
+    setting = config.reports.get("skrivprocesser", "auto")
+    if setting != "auto":
+        return int(setting)
+    big = len(inputs.df("besok")) > PARALLEL_FROM if inputs.has("besok") else False
+    return min(osl.cpu_count(), 4) if big else 1
+
+
+def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path, progress: Callable[[str], None],
+                   writers: int = 1) -> tuple[list[Report], list[StepResult]]:
+    """Each report's rules, then its workbooks handed to the writer: written in worker processes
+    while the next report is computed, or here one after the other (byte-identical either way)."""
     reports, steps = [], []
-    for name, module_name in STEPS:
-        module = importlib.import_module(f"vos_cli.reports.{module_name}")
-        if getattr(module, "ONLY_WITH", None) and not inputs.has(module.ONLY_WITH):
-            continue
-        progress(name)
-        t = time.perf_counter()
-        report, summary = module.build(inputs, period, config)
-        finish(report, inputs)
-        t_rules = time.perf_counter() - t
-        write_report(report, work)
-        reports.append(report)
-        written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
-        steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
-                                round(time.perf_counter() - t, 3), round(t_rules, 3),
-                                round(time.perf_counter() - t - t_rules, 3), peak_mb()))
+    with Writer(work, writers) as writer:
+        for name, module_name in STEPS:
+            module = importlib.import_module(f"vos_cli.reports.{module_name}")
+            if getattr(module, "ONLY_WITH", None) and not inputs.has(module.ONLY_WITH):
+                continue
+            progress(name)
+            t = time.perf_counter()
+            report, summary = module.build(inputs, period, config)
+            finish(report, inputs)
+            t_rules = time.perf_counter() - t
+            writer.submit(report)
+            reports.append(report)
+            written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
+            steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
+                                    round(time.perf_counter() - t, 3), round(t_rules, 3), 0.0, peak_mb()))
+        progress("skriver arbetsböckerna")
+        writer.close()
+    for step, report in zip(steps, reports):
+        step.write_seconds = round(writer.seconds.get(report.filename, 0.0), 3)
     return reports, steps
 
 
@@ -281,7 +299,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         except OSError as exc:
             raise OutputError(osl.output_problem(output, exc, "kan inte skapa månadsmappen")) from None
         osl.private(work, folder=True)
-        reports, steps = _build_reports(inputs, period, config, work, progress)
+        writers = writer_count(config, inputs)
+        reports, steps = _build_reports(inputs, period, config, work, progress, writers)
         for report in reports:
             for r in [report] + report.companions:
                 rows_per_sheet[r.filename] = r.rows_per_sheet
@@ -334,6 +353,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             "liggare": {"plats": store.where(book.url), "schema": book.schema_version()} | sums,
             "konfiguration": config.summary(),
             "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
+            "skrivprocesser": writers,
             "steg": {"läsning": {"sekunder": durations["läsning"], "minnestopp_mb": read_peak}}
             | {s.name: {"regler": s.rule_seconds, "skrivning": s.write_seconds, "minnestopp_mb": s.peak_mb,
                         "rader": s.rows} for s in steps},

@@ -75,6 +75,9 @@ DEFAULT_STATISTICS: dict[str, Any] = {
 DEFAULT_REPORTS: dict[str, Any] = {
     # public reports (Kommunfullmäktige): counts of 1 … minsta_antal − 1 persons are shown as "<n"
     "minsta_antal": 3,
+    # workbooks written by this many processes at once: "auto" = up to 4 (the cores) for a month of
+    # more than 200 000 visit rows, one for a smaller month (starting processes costs more there)
+    "skrivprocesser": "auto",
 }
 DEFAULT_FEES: dict[str, Any] = {
     # trygghetslarm: per started calendar month ("manad") or per day it runs ("dag")
@@ -275,6 +278,9 @@ def load(path: Path | None) -> Config:
         if cfg.fees.get(key) not in allowed:
             raise ConfigError(f"{path}: [fees] {key} = {cfg.fees.get(key)!r} — tillåtna är "
                               + ", ".join(f'"{v}"' for v in allowed))
+    writers = cfg.reports.get("skrivprocesser")
+    if writers != "auto" and not (isinstance(writers, int) and not isinstance(writers, bool) and 1 <= writers <= 64):
+        raise ConfigError(f"{path}: [reports] skrivprocesser = {writers!r} — ange \"auto\" eller ett antal 1–64")
     aliases = data.get("aliases", {})
     flat = {k: v for k, v in aliases.items() if isinstance(v, str)}
     cfg.aliases = {"*": flat}

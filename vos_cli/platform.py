@@ -155,6 +155,31 @@ def peak_memory_mb() -> float:
         return 0.0
 
 
+# ---- worker processes --------------------------------------------------------------------
+
+
+def cpu_count() -> int:
+    """The cores this process may use (the affinity mask where the OS has one)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def process_pool(workers: int, preload: list[str]):
+    """A pool of `workers` processes. On Linux they fork from a small server that has imported
+    `preload` (fast to start, and they never inherit the main process's large tables); on
+    Windows and macOS they start fresh (spawn)."""
+    import concurrent.futures
+    import multiprocessing
+
+    if sys.platform.startswith("linux") and not IS_WINDOWS:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(preload)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 # ---- the console -------------------------------------------------------------------------
 
 

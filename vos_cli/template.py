@@ -116,6 +116,7 @@ def render(years: list[int], filled: bool = False, kommunkod: str = "") -> str:
         "",
         "[reports]",
         f"minsta_antal = {DEFAULT_REPORTS['minsta_antal']}                   # offentliga rapporter: färre personer visas som \"<3\"",
+        f"skrivprocesser = {_toml(DEFAULT_REPORTS['skrivprocesser'])}            # arbetsböcker som skrivs samtidigt: \"auto\" eller ett antal",
         "# [reports.ivo_insats]          # kommunens insatsnamn → IVO:s kategori (docs/rules.md)",
         "# \"Hemtjänst\" = \"Hemtjänst\"",
         "",

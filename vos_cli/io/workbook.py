@@ -536,3 +536,65 @@ def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:
         raise OutputError(f"{path.name}: kan inte skrivas med teckenkodningen {encoding!r} ({exc}) — "
                           "ändra [statistics] encoding i --config") from None
     return save_atomic(lambda tmp: Path(tmp).write_bytes(data), path)
+
+
+# ---- writing several workbooks: in worker processes when the month is large -----------------
+
+
+def write_one(report: Report, output_dir: Path) -> tuple[dict[str, dict[str, int]], float]:
+    """Write a report and its companions; the rows per sheet of each file and the seconds it took
+    (runs in a worker process: everything it needs travels in `report`)."""
+    import time
+
+    t = time.perf_counter()
+    write_report(report, output_dir)
+    rows = {r.filename: r.rows_per_sheet for r in [report] + report.companions}
+    return rows, time.perf_counter() - t
+
+
+def report_cells(report: Report) -> int:
+    return sum(s.df.size for r in [report] + report.companions for s in r.all_sheets())
+
+
+class Writer:
+    """Writes workbooks as they are handed over. With workers > 1 each workbook is written by one
+    of that many processes while the caller goes on computing the next report; the files are the
+    same bytes as when written here, one after the other (tested). close() waits for all and
+    leaves each report's rows per sheet in report.rows_per_sheet."""
+
+    def __init__(self, output_dir: Path, workers: int = 1):
+        self.output_dir = output_dir
+        self.pool = osl.process_pool(workers, ["vos_cli.io.workbook"]) if workers > 1 else None
+        self.pending: list[tuple[Report, Any]] = []
+        self.seconds: dict[str, float] = {}
+
+    def submit(self, report: Report) -> None:
+        if self.pool is None:
+            rows, seconds = write_one(report, self.output_dir)
+            self._done(report, rows, seconds)
+        else:
+            self.pending.append((report, self.pool.submit(write_one, report, self.output_dir)))
+
+    def _done(self, report: Report, rows: dict[str, dict[str, int]], seconds: float) -> None:
+        for r in [report] + report.companions:
+            r.rows_per_sheet = rows.get(r.filename, r.rows_per_sheet)
+        self.seconds[report.filename] = seconds
+
+    def close(self) -> None:
+        try:
+            for report, future in self.pending:
+                rows, seconds = future.result()
+                self._done(report, rows, seconds)
+        finally:
+            self.pending = []
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

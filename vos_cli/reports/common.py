@@ -9,7 +9,7 @@ import pandas as pd
 
 from vos_cli.config import Config
 from vos_cli.errors import InputFileError
-from vos_cli.io.contract import ATT_ATGARDA, SHEET_GUIDE
+from vos_cli.io.contract import ATT_ATGARDA, SHEET_GUIDE, Kind, kind_of
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.readers import warning
 from vos_cli.io.workbook import About, Report, Sheet
@@ -96,10 +96,14 @@ def layout(report: Report) -> Report:
     for sheet in report.all_sheets():
         if sheet.empty_text is None:
             sheet.empty_text = guide.empty_text(g, sheet.name, report.about.period)
+        # each column's kind fixed here, where every rules module has registered its names (a
+        # worker process that writes the workbook has imported none of them)
+        sheet.kinds = {str(c): sheet.kinds.get(str(c)) or kind_of(str(c), sheet.df[c].dtype) for c in sheet.df.columns}
     names = [s.name for s in report.all_sheets()]
     statuses = {v for s in report.all_sheets() for v in s.levels}
     report.guide = Sheet(SHEET_GUIDE, guide.sheet(report.filename, report.about.title, names, statuses),
                          total=False, wrap_width=100)
+    report.guide.kinds = dict.fromkeys(guide.COLUMNS, Kind.TEXT)
     for companion in report.companions:
         layout(companion)
     return report
