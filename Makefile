@@ -42,8 +42,11 @@ lint: $(STAMP)
 fuzz: $(STAMP)
 	VOS_FUZZ_EXAMPLES=2000 $(BIN)/pytest tests/test_reliability.py
 
+# make bench [SIZES="small city national"] [RUNS=3]: see bench/run_bench.py; results in bench/results.md
+SIZES ?= small city national
+RUNS ?= 1
 bench: $(STAMP)
-	$(BIN)/pip install --quiet --no-deps -r requirements.lock 2>/dev/null; $(BIN)/python bench/run_bench.py $(SIZES)
+	$(BIN)/pip install --quiet --no-deps -r requirements.lock 2>/dev/null; $(BIN)/python bench/run_bench.py $(SIZES) --runs $(RUNS)
 
 # Regenerate requirements.lock after changing a dependency in pyproject.toml.
 lock: $(STAMP)

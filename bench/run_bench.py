@@ -1,11 +1,19 @@
-"""make bench: a city month and a national month, vos run on each, against the floor.
+"""make bench: `vos run` on a small, a city and a national month, against the single-core floor.
 
-The floor, measured in the same run on the same files: reading the same inputs with pandas'
-pyarrow engine (all text, no parsing), plus writing the same number of cells with the fastest
-plain Excel writer (xlsxwriter, constant memory, row by row). Each measurement runs in its own
-process so that peak memory is its own. Results: bench/results.md.
+For each size, `vos sample --months N` makes the month and the N − 1 months before it; the earlier
+months are run first, untimed, so that the timed month has its ledger and corrects three earlier
+months, as a real second month of use does. The timed run is sampled every 0.2 s for the
+proportional set size (PSS: a page shared by several processes counted once) of the whole process
+tree, workers included.
 
-    python bench/run_bench.py [city] [national]     (default: both)
+The floor, measured in the same invocation on the same files: reading the inputs with pandas'
+pyarrow engine (all text, no parsing) plus writing as many cells as the month's workbooks hold with
+plain xlsxwriter (constant memory, row by row), in one process on one core.
+
+Results: bench/history.json (every run), bench/results.md (the last three runs per size, the
+scaling table and bench/notes.md) and bench/scaling.png (time and memory against clients, log-log).
+
+    python bench/run_bench.py [small] [city] [national] [--runs N]
 """
 
 from __future__ import annotations
@@ -21,11 +29,18 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "bench" / "cache"
-SIZES = {"city": 20_000, "national": 250_000}
-MONTH = "2026-03"
+BENCH = ROOT / "bench"
+CACHE = BENCH / "cache"
+HISTORY = BENCH / "history.json"
+# name: (clients, months of visits); the national month has one earlier month (memory of this machine)
+SIZES = {"small": (2_000, 4), "city": (20_000, 4), "national": (250_000, 2)}
+MONTH = "2026-04"
+SEED = 7
 VOS = [sys.executable, "-m", "vos_cli"]
+KEEP = 3  # runs per size in results.md
 
 FLOOR = r'''
 import json, resource, sys, time
@@ -59,20 +74,30 @@ print(json.dumps({"read": t_read, "write": t_write, "rows": rows, "cells": sum(a
 '''
 
 
-def sh(args: list[str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=ROOT, check=False, text=True, capture_output=True, **kw)
+def sh(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, check=False, text=True, capture_output=True)
 
 
-def ensure_data(name: str, clients: int) -> Path:
+def months_before(month: str, n: int) -> list[str]:
+    y, m = map(int, month.split("-"))
+    out = []
+    for k in range(n, 0, -1):
+        yy, mm = divmod(y * 12 + m - 1 - k, 12)
+        out.append(f"{yy}-{mm + 1:02d}")
+    return out
+
+
+def ensure_data(name: str, clients: int, months: int) -> Path:
     folder = CACHE / name
     stamp = folder / ".made"
-    want = f"{clients} {MONTH} seed=7"
+    want = f"{clients} {MONTH} months={months} seed={SEED}"
     if stamp.exists() and stamp.read_text() == want:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
-    print(f"  generating {name} ({clients} clients) …", flush=True)
+    print(f"  generating {name}: {clients} clients, {months} months …", flush=True)
     t = time.perf_counter()
-    res = sh(VOS + ["sample", "--clients", str(clients), "--month", MONTH, "--seed", "7", "--output", str(folder), "-q"])
+    res = sh(VOS + ["sample", "--clients", str(clients), "--month", MONTH, "--months", str(months), "--seed",
+                    str(SEED), "--output", str(folder), "-q"])
     if res.returncode:
         raise SystemExit(f"vos sample failed: {res.stderr}")
     stamp.write_text(want)
@@ -80,79 +105,186 @@ def ensure_data(name: str, clients: int) -> Path:
     return folder
 
 
-def bench(name: str, clients: int) -> dict:
-    data = ensure_data(name, clients)
-    out = CACHE / f"{name}-out"
+def run_vos(data: Path, out: Path, month: str) -> subprocess.CompletedProcess:
+    return sh(VOS + ["run", "--input", str(data), "--output", str(out), "--month", month, "--config",
+                     str(data / "vos.toml"), "--quiet"])
+
+
+def prepared(name: str, data: Path, months: int) -> Path:
+    """The output folder after the earlier months (their runs and the ledger), made once per call."""
+    base = CACHE / f"{name}-earlier"
+    shutil.rmtree(base, ignore_errors=True)
+    for month in months_before(MONTH, months - 1):
+        t = time.perf_counter()
+        res = run_vos(data, base, month)
+        if res.returncode not in (0, 1):
+            raise SystemExit(f"vos run {month} failed ({res.returncode}): {res.stderr}")
+        print(f"  {month} run first (untimed): {time.perf_counter() - t:.0f} s", flush=True)
+    return base
+
+
+def pss_tree_mb(proc: psutil.Process) -> float:
+    total = 0
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            total += p.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total / 2**20
+
+
+def timed(data: Path, base: Path, out: Path) -> tuple[float, float]:
+    """Wall time and peak PSS of the process tree of one `vos run` of the month."""
     shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(base, out)
+    args = VOS + ["run", "--input", str(data), "--output", str(out), "--month", MONTH, "--config",
+                  str(data / "vos.toml"), "--quiet"]
     t = time.perf_counter()
-    res = sh(VOS + ["run", "--input", str(data), "--output", str(out), "--month", MONTH, "--quiet"])
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ps = psutil.Process(proc.pid)
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, pss_tree_mb(ps))
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
     wall = time.perf_counter() - t
-    if res.returncode not in (0, 1):
-        raise SystemExit(f"vos run failed ({res.returncode}): {res.stderr}")
-    manifest = json.loads((out / MONTH / "manifest.json").read_text(encoding="utf-8"))
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"vos run failed ({proc.returncode}): {proc.stderr.read().decode()}")
+    return wall, peak
+
+
+def bench(name: str, runs: int) -> list[dict]:
+    clients, months = SIZES[name]
+    data = ensure_data(name, clients, months)
+    base = prepared(name, data, months)
+    out = CACHE / f"{name}-out"
     scratch = CACHE / "scratch"
     scratch.mkdir(exist_ok=True)
-    floor = json.loads(sh([sys.executable, "-c", FLOOR, str(data), str(out / MONTH), str(scratch)]).stdout)
-    return {"name": name, "clients": clients, "wall": wall, "manifest": manifest, "floor": floor}
+    results = []
+    for i in range(runs):
+        wall, peak = timed(data, base, out)
+        manifest = json.loads((out / MONTH / "manifest.json").read_text(encoding="utf-8"))
+        floor = json.loads(sh([sys.executable, "-c", FLOOR, str(data), str(out / MONTH), str(scratch)]).stdout)
+        r = {"date": dt.datetime.now().isoformat(timespec="seconds"), "name": name, "clients": clients,
+             "months": months, "wall": round(wall, 2), "peak_pss_mb": round(peak), "floor": floor,
+             "ratio": round(wall / (floor["read"] + floor["write"]), 2), "rows": manifest["rader"]["lästa"],
+             "steps": manifest["steg"], "seconds": manifest["sekunder"], "writers": _writers(manifest)}
+        results.append(r)
+        print(f"  run {i + 1}: {wall:.1f} s, floor {floor['read'] + floor['write']:.1f} s, ratio {r['ratio']:.2f}×, "
+              f"peak PSS {peak:.0f} MB", flush=True)
+    return results
+
+
+def _writers(manifest: dict) -> int:
+    return int(manifest.get("skrivprocesser", 1))
 
 
 def n(x: float) -> str:
     return f"{x:,.0f}".replace(",", " ")
 
 
-def table(r: dict) -> list[str]:
-    m = r["manifest"]
-    steps = m["steg"]
-    lines = [f"### {r['name']}: {n(r['clients'])} clients, {n(m['rader']['lästa'])} input rows",
-             "", "| step | rules (s) | workbook (s) | peak memory so far (MB) | output rows |", "|---|---|---|---|---|"]
-    read = steps["läsning"]
-    lines.append(f"| read every export | {read['sekunder']:.2f} | – | {read['minnestopp_mb']:.0f} | – |")
-    for name, s in steps.items():
-        if name == "läsning":
-            continue
-        lines.append(f"| {name} | {s['regler']:.2f} | {s['skrivning']:.2f} | {s['minnestopp_mb']:.0f} | {s['rader']:,} |"
-                     .replace(",", " "))
-    peak = max(s["minnestopp_mb"] for s in steps.values())
-    f = r["floor"]
-    floor_total = f["read"] + f["write"]
-    lines += [
-        f"| **total `vos run`** (wall, incl. start-up) | | | **{peak:.0f}** | |", "",
-        f"- `vos run` wall time: **{r['wall']:.1f} s**, peak memory **{peak:.0f} MB**",
-        f"- floor: read with pyarrow engine {f['read']:.1f} s + write {f['cells']:,} cells with plain xlsxwriter "
-        f"{f['write']:.1f} s = **{floor_total:.1f} s**".replace(",", " "),
-        f"- ratio `vos run` / floor: **{r['wall'] / floor_total:.2f}×**", "",
-    ]
+def section(runs: list[dict]) -> list[str]:
+    last = runs[-1]
+    f = last["floor"]
+    lines = [f"### {last['name']}: {n(last['clients'])} clients, {n(last['rows'])} input rows "
+             f"({last['months']} months of visits; the month corrects the earlier ones)", "",
+             "| run | `vos run` wall (s) | floor: read + write (s) | ratio | peak PSS, process tree (MB) |",
+             "|---|---|---|---|---|"]
+    for r in runs:
+        fl = r["floor"]
+        lines.append(f"| {r['date']} | {r['wall']:.1f} | {fl['read']:.1f} + {fl['write']:.1f} = "
+                     f"{fl['read'] + fl['write']:.1f} | {r['ratio']:.2f}× | {r['peak_pss_mb']} |")
+    lines += ["", f"Steps of the last run ({last['writers']} writer process(es); workbooks are written while the next "
+                  "report is computed, so the write times overlap the rules):", "",
+              "| step | rules (s) | workbook (s, in its writer) | output rows |", "|---|---|---|---|"]
+    lines.append(f"| read every export | {last['seconds'].get('läsning', 0):.2f} | – | – |")
+    lines.append(f"| ledger: corrections of the earlier months | {last['seconds'].get('liggare', 0):.2f} | – | – |")
+    for name, s in last["steps"].items():
+        if name != "läsning":
+            lines.append(f"| {name} | {s['regler']:.2f} | {s['skrivning']:.2f} | {n(s['rader'])} |")
+    lines += ["", f"Floor cells: {n(f['cells'])}.", ""]
     return lines
 
 
-def main() -> None:
-    names = sys.argv[1:] or list(SIZES)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    results = []
-    for name in names:
-        print(f"{name}:", flush=True)
-        r = bench(name, SIZES[name])
-        results.append(r)
-        print("\n".join(table(r)), flush=True)
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+def scaling(latest: dict[str, dict]) -> list[str]:
+    rows = sorted(latest.values(), key=lambda r: r["clients"])
+    lines = ["## Scaling (latest run per size)", "",
+             "| size | clients | input rows | wall (s) | s per 1 000 clients | peak PSS (MB) | MB per 1 000 clients |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        k = r["clients"] / 1000
+        lines.append(f"| {r['name']} | {n(r['clients'])} | {n(r['rows'])} | {r['wall']:.1f} | {r['wall'] / k:.2f} | "
+                     f"{r['peak_pss_mb']} | {r['peak_pss_mb'] / k:.1f} |")
+    lines += ["", "![time and memory against clients](scaling.png)", ""]
+    return lines
+
+
+def plot(latest: dict[str, dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted(latest.values(), key=lambda r: r["clients"])
+    if len(rows) < 2:
+        return
+    x = [r["clients"] for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, label in ((axes[0], "wall", "wall time (s)"), (axes[1], "peak_pss_mb", "peak PSS (MB)")):
+        y = [r[key] for r in rows]
+        ax.loglog(x, y, "o-", label="vos run")
+        ax.loglog(x, [y[-1] * xi / x[-1] for xi in x], "--", color="grey", label="linear through the largest")
+        if key == "wall":
+            ax.loglog(x, [r["floor"]["read"] + r["floor"]["write"] for r in rows], "s:", label="floor")
+        ax.set_xlabel("clients")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.suptitle("vos run: time and memory against the size of the municipality")
+    fig.tight_layout()
+    fig.savefig(BENCH / "scaling.png", dpi=110)
+
+
+def write_results(history: list[dict]) -> None:
+    by_size: dict[str, list[dict]] = {}
+    for r in history:
+        by_size.setdefault(r["name"], []).append(r)
+    latest = {name: runs[-1] for name, runs in by_size.items()}
+    mem_gb = psutil.virtual_memory().total / 2**30
     head = [
         "# Benchmark results", "",
-        f"Measured {dt.date.today()} by `make bench` on {os.cpu_count()} cores, {mem_gb:.0f} GB, "
-        f"{platform.platform()}; Python {platform.python_version()}, pandas {version('pandas')}, "
-        f"pyarrow {version('pyarrow')}, xlsxwriter {version('xlsxwriter')}, numpy {version('numpy')}.", "",
-        "Synthetic months from `vos sample` (seed 7, March 2026). Times are one run each; runs vary.", "",
+        f"Written by `make bench` on {os.cpu_count()} cores, {mem_gb:.0f} GB, {platform.platform()}; Python "
+        f"{platform.python_version()}, pandas {version('pandas')}, pyarrow {version('pyarrow')}, xlsxwriter "
+        f"{version('xlsxwriter')}. Synthetic municipalities from `vos sample` (seed {SEED}, month {MONTH}). "
+        "The last three runs per size are kept; this machine is noisy.", "",
     ]
-    body = [line for r in results for line in table(r)]
-    target = ROOT / "bench" / "results.md"
-    old = target.read_text(encoding="utf-8") if target.exists() else ""
-    keep = [sec for sec in old.split("\n### ") if sec.startswith(("city", "national")) and
-            sec.split(":")[0] not in names] if old else []
-    text = "\n".join(head + body) + "".join("\n### " + sec for sec in keep)
-    notes = ROOT / "bench" / "notes.md"
+    body = [line for name in sorted(by_size, key=lambda k: SIZES.get(k, (0,))[0]) for line in section(by_size[name][-KEEP:])]
+    text = "\n".join(head + body + scaling(latest))
+    notes = BENCH / "notes.md"
     if notes.exists():
         text += "\n" + notes.read_text(encoding="utf-8")
-    target.write_text(text + "\n", encoding="utf-8")
-    print(f"wrote {target}")
+    (BENCH / "results.md").write_text(text.rstrip() + "\n", encoding="utf-8")
+    plot(latest)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    runs = 1
+    if "--runs" in args:
+        i = args.index("--runs")
+        runs = int(args[i + 1])
+        del args[i:i + 2]
+    names = args or list(SIZES)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    history = json.loads(HISTORY.read_text(encoding="utf-8")) if HISTORY.exists() else []
+    for name in names:
+        print(f"{name}:", flush=True)
+        history += bench(name, runs)
+        HISTORY.write_text(json.dumps(history, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_results(history)
+    print(f"wrote {BENCH / 'results.md'} and {BENCH / 'scaling.png'}")
 
 
 if __name__ == "__main__":
