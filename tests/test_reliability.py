@@ -285,8 +285,8 @@ def vos_run(out: Path) -> subprocess.Popen:
                              "-m", "2026-03", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-# kill early (reading), midway (writing workbooks) and late (ledger, swap); make fuzz adds more moments
-KILL_DELAYS = [0.3, 1.0, 1.8, 2.6, 3.4] if "VOS_FUZZ_EXAMPLES" in os.environ else [0.3, 1.8, 3.4]
+# kill midway (writing workbooks) and late (ledger, swap); make fuzz adds early (reading) and more moments
+KILL_DELAYS = [0.3, 1.0, 1.8, 2.6, 3.4] if "VOS_FUZZ_EXAMPLES" in os.environ else [1.8, 3.4]
 
 
 @pytest.mark.posix_only
