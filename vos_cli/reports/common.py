@@ -82,7 +82,8 @@ def layout(report: Report) -> Report:
         if status in sheet.df.columns and len(sheet.df):
             level = sheet.df[status].map(levels)
             if level.notna().any():
-                sheet.levels = {v: lv for v, lv in levels.items() if v in set(sheet.df[status])}
+                present = set(sheet.df[status].unique())
+                sheet.levels = {v: lv for v, lv in levels.items() if v in present}
                 order = level.fillna(guide.WATCH).to_numpy().argsort(kind="stable")
                 sheet.df = sheet.df.iloc[order].reset_index(drop=True)
                 level = level.iloc[order].reset_index(drop=True)

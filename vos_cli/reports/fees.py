@@ -6,6 +6,7 @@ import pandas as pd
 
 from vos_cli import law
 from vos_cli.config import Config
+from vos_cli.frames import isin
 from vos_cli.io.contract import Blad, Col, Kind
 from vos_cli.io.inputs import Inputs
 from vos_cli.io.workbook import Report, Sheet
@@ -45,13 +46,13 @@ def utrymme(inputs: Inputs, first: pd.Timestamp, config: Config) -> tuple[pd.Dat
     from vos_cli.reports import avgiftsutrymme
 
     cap = avgiftsutrymme.capacity(inputs, first, config)
-    t = cap.table[cap.table[Col.AVGIFTSUTRYMME_KR].notna() & ~cap.table[Col.PNR].isin(u[Col.PNR])]
+    t = cap.table[cap.table[Col.AVGIFTSUTRYMME_KR].notna() & ~isin(cap.table[Col.PNR], u[Col.PNR])]
     computed = pd.DataFrame({Col.PNR: t[Col.PNR], Col.AVGIFTSUTRYMME: t[Col.AVGIFTSUTRYMME_KR].astype("float64"),
                              rule.KALLA: rule.KALLA_INKOMSTER})
     # those the avgiftsutrymme could not be computed for (a negative one is explained by the fee itself)
     uncomputed = set(cap.table.loc[cap.table[Col.AVGIFTSUTRYMME_KR].isna(), Col.PNR]) | \
         (set(cap.problems[Col.PNR]) - set(cap.table[Col.PNR]))
-    problems = cap.problems[cap.problems[Col.PNR].isin(uncomputed) & ~cap.problems[Col.PNR].isin(u[Col.PNR])]
+    problems = cap.problems[isin(cap.problems[Col.PNR], uncomputed) & ~isin(cap.problems[Col.PNR], u[Col.PNR])]
     return pd.concat([u, computed], ignore_index=True), problems
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vos_cli.frames import isin
 from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules import execution as exe
 from vos_cli.rules.compensation import round_half_up, to_ore
@@ -105,12 +106,20 @@ def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataF
 def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str) -> pd.DataFrame:
     """Visits of an insats that fall inside an executed order of the same client and provider,
     from its execution date (never before) to its end; each visit in one order."""
-    v = visits[visits[Col.INSATS] == insats].reset_index(names="_v")
+    v = visits.loc[visits[Col.INSATS] == insats, list(VISIT_COLUMNS)].reset_index(names="_v")
     o = orders[orders[Col.INSATS] == insats][[Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
                                               BILL_END, Col.OMFATTNING]]
     m = v.merge(o, on=[Col.PNR, Col.UTFORARE])
     ok = (m[Col.DATUM] >= m[Col.KORREKT_VERKST]) & (m[BILL_END].isna() | (m[Col.DATUM] <= m[BILL_END]))
     return m[ok].sort_values([Col.KORREKT_VERKST, Col.BESTALLNING_ID]).drop_duplicates("_v")
+
+
+# the visit columns the fee rules read; the rest of a (wide) visit export is never copied
+VISIT_COLUMNS = (Col.PNR, Col.UTFORARE, Col.INSATS, Col.DATUM, Col.MINUTER)
+
+
+def _month_visits(visits: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    return visits.loc[(visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last), list(VISIT_COLUMNS)]
 
 
 def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
@@ -120,13 +129,13 @@ def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) 
 
 
 def home_care_hours(orders: pd.DataFrame, visits: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp,
-                    options: Options) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    options: Options, hem: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per Hemtjänst order running in the month: performed hours, granted hours for the month
     (Omfattning × active days / days in the month, 2 decimals) and billed hours: the performed
     hours, at most the granted (seed 003: "beslutad, beviljad och utförd"), or as configured.
     Returns (per order, the orders whose performed time exceeds the granted)."""
-    month_visits = visits[(visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last)]
-    hem = _in_orders(month_visits, orders, Insats.HEMTJANST)
+    if hem is None:  # the month's Hemtjänst visits inside their orders (basis passes them in)
+        hem = _in_orders(_month_visits(visits, first, last), orders, Insats.HEMTJANST)
     minutes = hem[Col.MINUTER].astype("float64")
     hem = hem.assign(_h=round_half_up((minutes / 60).to_numpy()).to_numpy() if options.hour_rounding == "besok"
                      else minutes / 60)
@@ -168,9 +177,9 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
           first: pd.Timestamp, last: pd.Timestamp, tariffs: Tariffs, options: Options = Options()) -> Fees:
     """One row per client billed in the month, its article lines, and the orders over their granted
     time. orders: from billing_orders. utrymme: Personnummer, Avgiftsutrymme and optionally KALLA."""
-    per_order, over = home_care_hours(orders, visits, first, last, options)
-    month_visits = visits[(visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last)]
+    month_visits = _month_visits(visits, first, last)
     hem_v = _in_orders(month_visits, orders, Insats.HEMTJANST)
+    per_order, over = home_care_hours(orders, visits, first, last, options, hem=hem_v)
     performed = hem_v.groupby(Col.PNR)[Col.MINUTER].sum().astype("float64") / 60
     billed = per_order.groupby(Col.PNR)["_billed"].sum()
     dagv = _in_orders(month_visits, orders, Insats.DAGVERKSAMHET)
@@ -313,7 +322,7 @@ def article_lines(b: pd.DataFrame, clients: pd.Index, month: str, tariffs: Tarif
 def not_executed(month_rows: pd.DataFrame) -> pd.DataFrame:
     """Orders running in the month that were not executed (rules §10, seed 000: "kontakt tas även
     med avgiftshandläggare"): nobody is billed for them, and the fee administrator knows why."""
-    rows = month_rows[month_rows[Col.STATUS].isin([exe.EJ_PABORJAD, exe.UTAN_BESOK])].copy()
+    rows = month_rows[isin(month_rows[Col.STATUS], [exe.EJ_PABORJAD, exe.UTAN_BESOK])].copy()
     comment = pd.Series("Faktureras inte: insatsen har inte startat", index=rows.index, dtype="str")
     comment[rows[Col.STATUS] == exe.UTAN_BESOK] = ("Faktureras inte: registrerad som verkställd men inget utfört "
                                                    "besök — kontrollera med utföraren")
@@ -357,7 +366,7 @@ def to_check(fees: Fees, orders: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
         + " (mitt i månaden)")
     stopped = larm[larm[BILL_END].notna() & (larm[BILL_END] < last)]
     add(stopped[Col.PNR], "Trygghetslarm avslutades " + stopped[BILL_END].dt.strftime("%Y-%m-%d") + " (mitt i månaden)")
-    ip = fees.income_problems[fees.income_problems[Col.PNR].isin(b.index)]
+    ip = fees.income_problems[isin(fees.income_problems[Col.PNR], b.index)]
     add(ip[Col.PNR], "Inkomster: " + ip[Col.ORSAK].astype("str"))
     ne = fees.not_executed
     add(ne[Col.PNR], "Ej verkställd beställning " + ne[Col.BESTALLNING_ID] + " (" + ne[Col.INSATS] + ", "
@@ -377,7 +386,7 @@ def new_in_billing(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
     running = (pairs[f"{Col.KORREKT_VERKST}_o"] < pairs[Col.KORREKT_VERKST]) & (
         pairs[BILL_END].isna() | (pairs[BILL_END] >= pairs[Col.KORREKT_VERKST] - pd.Timedelta(days=1)))
     continuing = set(pairs.loc[running, Col.BESTALLNING_ID])
-    new = starts[~starts[Col.BESTALLNING_ID].isin(continuing)]
+    new = starts[~isin(starts[Col.BESTALLNING_ID], continuing)]
     new = new.sort_values([Col.PNR, Col.INSATS, Col.KORREKT_VERKST]).drop_duplicates([Col.PNR, Col.INSATS])
     out = new.assign(**{Col.VERKSTALLIGHETSDATUM: new[Col.KORREKT_VERKST]})
     return out[NEW_COLUMNS].reset_index(drop=True)
@@ -390,7 +399,7 @@ def ended(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.D
     g = o.groupby(Col.PNR)[BILL_END]
     latest = g.max().where(~o[BILL_END].isna().groupby(o[Col.PNR]).any())
     done = latest[(latest >= first) & (latest <= last)].index
-    rows = o[o[Col.PNR].isin(done) & (o[BILL_END] >= first)]
+    rows = o[isin(o[Col.PNR], done) & (o[BILL_END] >= first)]
     rows = rows.sort_values(BILL_END).drop_duplicates([Col.PNR, Col.INSATS], keep="last")
     out = rows.assign(**{Col.SLUTDATUM: rows[BILL_END]})
     return out[ENDED_COLUMNS].sort_values([Col.PNR, Col.INSATS], ignore_index=True)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law
+from vos_cli.frames import isin
 from vos_cli.io.contract import Civilstand, Col
 from vos_cli.personnummer import birth_date
 from vos_cli.text import sv
@@ -67,7 +68,7 @@ def in_force(inkomster: pd.DataFrame, first: pd.Timestamp) -> tuple[pd.DataFrame
     d = inkomster.assign(**{FROM: applies_from(inkomster[Col.GILTIG_FROM]), "_order": np.arange(len(inkomster))})
     now = d[d[FROM] <= first].sort_values([Col.PNR, FROM, Col.GILTIG_FROM, "_order"])
     current = now.groupby(Col.PNR, sort=False).tail(1).drop(columns="_order").reset_index(drop=True)
-    later = d[~d[Col.PNR].isin(current[Col.PNR])].groupby(Col.PNR)[FROM].min()
+    later = d[~isin(d[Col.PNR], current[Col.PNR])].groupby(Col.PNR)[FROM].min()
     return current, pd.DataFrame({Col.PNR: later.index, FROM: later.to_numpy()})
 
 
@@ -103,9 +104,9 @@ def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures) -> C
                                           Col.ORSAK: pd.Series(why, index=cur.index[mask]).to_numpy()}))
 
     civ, partner = cur[Col.CIVILSTAND], cur[Col.PARTNER]
-    couple, makar = civ.isin(Civilstand.PAR), civ.isin(Civilstand.MAKAR)
+    couple, makar = isin(civ, Civilstand.PAR), isin(civ, Civilstand.MAKAR)
     by = cur.set_index(Col.PNR)
-    has_row = partner.isin(by.index)
+    has_row = isin(partner, by.index)
     p_partner = partner.map(by[Col.PARTNER])
     p_civ = partner.map(by[Col.CIVILSTAND])
     month = f"{first:%Y-%m}"
@@ -114,7 +115,7 @@ def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures) -> C
             f"inkomster som gäller {month} — makarnas inkomster kan inte delas")
     problem(couple & has_row & (p_partner != cur[Col.PNR]), "make/maka/sambo " + partner.fillna("")
             + " anger inte den här personen som make/maka/sambo (" + p_partner.fillna("ingen").astype("str") + ")")
-    problem(couple & has_row & (p_civ.isin(Civilstand.MAKAR) != makar), "civilstånd skiljer sig: " + civ + " här, "
+    problem(couple & has_row & (isin(p_civ, Civilstand.MAKAR) != makar), "civilstånd skiljer sig: " + civ + " här, "
             + p_civ.fillna("").astype("str") + " hos make/maka/sambo " + partner.fillna(""))
     problem(~couple & partner.notna(), "ensamstående men Make/maka/sambo " + partner.fillna("") + " är angiven")
 
@@ -135,11 +136,11 @@ def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures) -> C
 
     bad = set(pd.concat(problems)[Col.PNR]) if problems else set()
     # spouses' incomes are shared (and sambor share a housing cost): one partner's fault stops both
-    problem(couple & partner.isin(bad) & ~cur[Col.PNR].isin(bad), "make/maka/sambo " + partner.fillna("")
+    problem(couple & isin(partner, bad) & ~isin(cur[Col.PNR], bad), "make/maka/sambo " + partner.fillna("")
             + " har fel i sina uppgifter (se den raden) — beräknas inte")
-    problem(makar & (p_income < 0) & ~cur[Col.PNR].isin(bad), "makens/makans inkomst är negativ — beräknas inte")
+    problem(makar & (p_income < 0) & ~isin(cur[Col.PNR], bad), "makens/makans inkomst är negativ — beräknas inte")
     bad = set(pd.concat(problems)[Col.PNR]) if problems else set()
-    ok = ~cur[Col.PNR].isin(bad)
+    ok = ~isin(cur[Col.PNR], bad)
 
     underlag = own.where(~makar, _half_up(own + p_own))
     base = pd.Series(np.where(couple, figures.sammanlevande, figures.ensamstaende), index=cur.index)

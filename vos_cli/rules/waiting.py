@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
+from vos_cli.frames import isin
 from vos_cli.io.contract import Blad, Col, Insats, Kind, Kon, Svar, Utfall, register_kinds
 
 THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
@@ -58,7 +59,7 @@ class Waiting:
 def default_lagrum(insats: pd.Series, beslutsdatum: pd.Series) -> pd.Series:
     sol = pd.Series(law.SOL_BISTAND_OLD, index=insats.index, dtype="str")
     sol[beslutsdatum >= law.NEW_SOL_FROM] = law.SOL_BISTAND_NEW
-    sol[insats.isin(LSS_INSATSER)] = law.LSS_KORTTID
+    sol[isin(insats, LSS_INSATSER)] = law.LSS_KORTTID
     return sol
 
 
@@ -68,7 +69,7 @@ def quarter_start(a: pd.Timestamp) -> pd.Timestamp:
 
 def decisions_with_execution(beslut: pd.DataFrame, execution: pd.DataFrame) -> pd.DataFrame:
     """Granted decisions with deadline T, execution date (earliest of their orders), sex and birth year."""
-    d = beslut[beslut[Col.UTFALL].isin(Utfall.GRANTED)].copy()
+    d = beslut[isin(beslut[Col.UTFALL], Utfall.GRANTED)].copy()
     d[Col.TREMANADERSDATUM] = (d[Col.BESLUTSDATUM] + THREE_MONTHS).astype("datetime64[us]")
     first = execution.groupby(Col.BESLUT_ID)[Col.KORREKT_VERKST].min()
     d[EXECUTED] = pd.Series(first.reindex(d[Col.BESLUT_ID]).to_numpy(), index=d.index).astype("datetime64[us]")
@@ -119,7 +120,7 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
     o = orders[orders[Col.AVBROTT_FROM].notna()]
     o = o[(o[Col.AVBROTT_TOM].isna() | (o[Col.AVBROTT_TOM] >= a)) & (a > o[Col.AVBROTT_FROM] + THREE_MONTHS)]
     since = o.groupby(Col.BESLUT_ID)[Col.AVBROTT_FROM].min()
-    interrupted = d[executed_by_a & ~ended_by_a & d[Col.BESLUT_ID].isin(since.index)]
+    interrupted = d[executed_by_a & ~ended_by_a & isin(d[Col.BESLUT_ID], since.index)]
     i_from = pd.Series(since.reindex(interrupted[Col.BESLUT_ID]).to_numpy(), index=interrupted.index)
 
     w = Waiting(
@@ -159,7 +160,7 @@ def no_longer_current(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.
     a = pd.Timestamp(as_of).normalize()
     d = decisions_with_execution(beslut, execution)
     d = d[d[Col.TOM].notna()]
-    open_orders = orders[orders[Col.BESLUT_ID].isin(d[Col.BESLUT_ID])]
+    open_orders = orders[isin(orders[Col.BESLUT_ID], d[Col.BESLUT_ID])]
     tom = pd.Series(d.set_index(Col.BESLUT_ID)[Col.TOM].reindex(open_orders[Col.BESLUT_ID]).to_numpy(),
                     index=open_orders.index, dtype="datetime64[us]")
     still = open_orders[(tom < a) & (open_orders[Col.SLUTDATUM].isna() | (open_orders[Col.SLUTDATUM] > tom))]
@@ -182,7 +183,7 @@ def no_longer_current(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.
         " — beslutet gäller inte längre"
     comment[status == UPPHOR_SNART] = "Följ upp före " + d[Col.TOM].dt.strftime("%Y-%m-%d") + \
         f" (inom {follow_days} dagar)"
-    has_open = d[OPPNA].notna() & status.isin([UTGANGET, UTGANGET_OVERKSTALLT])
+    has_open = d[OPPNA].notna() & isin(status, [UTGANGET, UTGANGET_OVERKSTALLT])
     comment[has_open] = comment[has_open] + "; avsluta också beställningen " + d.loc[has_open, OPPNA]
     out = d.assign(**{Col.STATUS: status, Col.KOMMENTAR: comment, Col.VERKSTALLIGHETSDATUM: d[EXECUTED]})
     out = out[status.notna()]
@@ -214,7 +215,7 @@ def duplicates(d: pd.DataFrame, a: pd.Timestamp, q0: pd.Timestamp) -> pd.DataFra
     overlap_from = pairs[[Col.FROM, f"{Col.FROM}_b"]].max(axis=1)
     pairs = pairs[(overlap_from <= overlap_to) & (overlap_to >= q0)]
     others = pairs.groupby(Col.BESLUT_ID)[f"{Col.BESLUT_ID}_b"].agg(lambda s: ", ".join(sorted(s)))
-    dup = d[d[Col.BESLUT_ID].isin(others.index)]
+    dup = d[isin(d[Col.BESLUT_ID], others.index)]
     out = _frame(dup, a, {Col.FROM: dup[Col.FROM], Col.TOM: dup[Col.TOM],
                           Col.DUBBLETT_MED: dup[Col.BESLUT_ID].map(others).astype("str")})
     return out.sort_values([Col.PNR, Col.INSATS, Col.BESLUTSDATUM], ignore_index=True)
@@ -247,7 +248,7 @@ IVO_COLUMNS = [Col.RAPPORTTYP, NY_ATER, Col.BESLUT_ID, Col.PNR, Col.KON, Col.BES
 def partly_executed(d: pd.DataFrame, execution: pd.DataFrame, a: pd.Timestamp) -> pd.DataFrame:
     """Decisions executed for one insats and not for another (orders of several insatser): one row
     per insats not executed, to be reported for that part (reporting.md), once three months passed."""
-    ex = execution[execution[Col.BESLUT_ID].isin(d[Col.BESLUT_ID])]
+    ex = execution[isin(execution[Col.BESLUT_ID], d[Col.BESLUT_ID])]
     per = ex.groupby([Col.BESLUT_ID, Col.INSATS])[Col.KORREKT_VERKST].min().reset_index()
     per["_done"] = per[Col.KORREKT_VERKST].notna() & (per[Col.KORREKT_VERKST] <= a)
     several = per.groupby(Col.BESLUT_ID)[Col.INSATS].transform("nunique") > 1
@@ -291,8 +292,8 @@ def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame |
     if reported and d is not None:
         shown = set().union(*(set(p[Col.BESLUT_ID]) for p in parts))
         last_type = earlier.drop_duplicates("beslut_id", keep="last").set_index("beslut_id")["rapporttyp"]
-        open_before = last_type[last_type.isin([IVO_EJ, IVO_AVBROTT])].index
-        follow = d[d[Col.BESLUT_ID].isin(open_before) & ~d[Col.BESLUT_ID].isin(shown)]
+        open_before = last_type[isin(last_type, [IVO_EJ, IVO_AVBROTT])].index
+        follow = d[isin(d[Col.BESLUT_ID], open_before) & ~isin(d[Col.BESLUT_ID], shown)]
         ex, end = follow[EXECUTED], follow[Col.AVSLUTSDATUM]
         done = follow[ex.notna() & (ex >= q0) & (ex <= a)]
         gone = follow[end.notna() & (end >= q0) & (end <= a) & ~follow.index.isin(done.index)]
@@ -302,7 +303,7 @@ def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame |
             r = orders[orders[Col.AVBROTT_TOM].notna() & (orders[Col.AVBROTT_TOM] >= q0) & (orders[Col.AVBROTT_TOM] <= a)]
             back = r.groupby(Col.BESLUT_ID)[Col.AVBROTT_TOM].max()
             ids = [i for i in back.index if last_type.get(i) == IVO_AVBROTT and i not in shown]
-            resumed = follow[follow[Col.BESLUT_ID].isin(ids) & ~follow.index.isin(done.index) & ~follow.index.isin(gone.index)]
+            resumed = follow[isin(follow[Col.BESLUT_ID], ids) & ~follow.index.isin(done.index) & ~follow.index.isin(gone.index)]
             resumed = resumed.assign(**{EXECUTED: pd.Series(back.reindex(resumed[Col.BESLUT_ID]).to_numpy(),
                                                             index=resumed.index, dtype="datetime64[us]")})
         for frame, kind in ((done, IVO_VERKSTALLT), (resumed, IVO_VERKSTALLT), (gone, IVO_AVSLUTAT)):
@@ -323,7 +324,7 @@ def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame |
     out[INSATS_SYSTEM] = out[Col.INSATS]
     out[Col.INSATS] = out[Col.INSATS].map(categories or DEFAULT_IVO_INSATS).fillna(out[Col.INSATS]).astype("str")
     if offers is not None and len(offers):
-        o = offers[offers[Col.BESLUT_ID].isin(out[Col.BESLUT_ID])].sort_values([Col.BESLUT_ID, Col.DATUM])
+        o = offers[isin(offers[Col.BESLUT_ID], out[Col.BESLUT_ID])].sort_values([Col.BESLUT_ID, Col.DATUM])
         text = o[Col.DATUM].dt.strftime("%Y-%m-%d") + ": " + o[Col.VAD].fillna("erbjudande") + \
             np.where(o[Col.SVAR].notna() & (o[Col.SVAR] != ""), " (" + o[Col.SVAR].fillna("") + ")", " (obesvarat)")
         out[ERBJUDANDE] = out[Col.BESLUT_ID].map(text.groupby(o[Col.BESLUT_ID]).agg("; ".join))
@@ -332,7 +333,7 @@ def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame |
                                     dtype="datetime64[us]")
     out[ERBJUDANDE] = out[ERBJUDANDE].astype("str")
     out[TACKAT_NEJ] = out[TACKAT_NEJ].astype("datetime64[us]")
-    out[NY_ATER] = np.where(out[Col.BESLUT_ID].isin(reported), ATER, NY)
+    out[NY_ATER] = np.where(isin(out[Col.BESLUT_ID], reported), ATER, NY)
     out[ENLIGT] = law.reporting_duty(out[Col.LAGRUM], out[Col.BESLUTSDATUM], out[Col.RAPPORTTYP],
                                      (IVO_VERKSTALLT, IVO_AVSLUTAT))
     return out
