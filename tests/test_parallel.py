@@ -63,3 +63,20 @@ def test_the_workers_are_cleaned_up(tmp_path):
     with Writer(tmp_path, 2) as writer:
         assert writer.pool is not None
     assert writer.pool is None
+
+
+@pytest.mark.parametrize("value, ok", [('"auto"', True), ("1", True), ("64", True), ("0", False), ("65", False),
+                                       ("true", False), ('"två"', False), ("2.5", False)])
+def test_skrivprocesser_is_auto_or_a_number_of_processes(tmp_path, value, ok):
+    from vos_cli.errors import ConfigError
+
+    text = (SAMPLE / "vos.toml").read_text(encoding="utf-8")
+    assert "skrivprocesser = " in text
+    lines = [f"skrivprocesser = {value}" if line.startswith("skrivprocesser") else line for line in text.splitlines()]
+    path = tmp_path / "vos.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if ok:
+        assert config.load(path).reports["skrivprocesser"] == (value.strip('"') if value.startswith('"') else int(value))
+    else:
+        with pytest.raises(ConfigError, match="skrivprocesser"):
+            config.load(path)

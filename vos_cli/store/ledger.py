@@ -204,7 +204,7 @@ class Ledger:
             for name, records in rows.items():
                 batch = [dict(r, run_id=run.run_id) for r in records]
                 if batch:
-                    conn.execute(ROW_TABLES[name].insert(), batch)
+                    _insert_many(conn, ROW_TABLES[name], batch)
 
     def complete(self, run_id: str, keep_years: int | None = None) -> None:
         """The month's folder is in place: the run becomes the month's record, replacing its earlier
@@ -356,6 +356,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _insert_many(conn, table: sa.Table, records: list[dict[str, Any]]) -> None:
+    """One executemany straight to the driver: the statement compiled once by SQLAlchemy for this
+    database (its parameter style), the rows as plain tuples or dicts. SQLAlchemy's own executemany
+    rebuilds the parameters row by row (2 s for a city month's 150 000 rows; this: a quarter).
+    The columns are all plain (text, integers, floats), which need no conversion on the way in."""
+    keys = list(records[0])
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
+    params: list = [tuple(r[k] for k in compiled.positiontup) for r in records] if compiled.positional else records
+    conn.exec_driver_sql(compiled.string, params)
 
 
 def _frame_of(result) -> pd.DataFrame:
