@@ -27,6 +27,7 @@ from vos_cli import __version__, history
 from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
+from vos_cli.frames import release_memory
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
@@ -261,6 +262,7 @@ def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path, p
             finish(report, inputs)
             t_rules = time.perf_counter() - t
             writer.submit(report)
+            release_memory()  # what the report's rules built and dropped
             reports.append(report)
             written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
             steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
@@ -288,6 +290,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     t = time.perf_counter()
     h = history.gather(book, inputs, period, config)
     inputs.history = h
+    release_memory()
     durations["liggare"] = round(time.perf_counter() - t, 3)
     run_id = new_run_id()
     outputs: list[dict[str, Any]] = []

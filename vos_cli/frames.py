@@ -25,3 +25,10 @@ def isin(s: pd.Series, values: Iterable) -> pd.Series:
     found = np.zeros(len(s), dtype=bool) if len(vals) == 0 else \
         pc.is_in(col, value_set=vals.cast(col.type), skip_nulls=False).fill_null(False).to_numpy(zero_copy_only=False)
     return pd.Series(found, index=s.index, name=s.name)
+
+
+def release_memory() -> None:
+    """Give memory Arrow has freed back to the operating system. Arrow's allocator keeps freed
+    pages for reuse: parsing a city's visit log left 1.7 GB resident for 0.4 GB of data, 0.55 GB
+    after this (measured, bench/notes.md). Cheap; called between the big steps of reading."""
+    pa.default_memory_pool().release_unused()
