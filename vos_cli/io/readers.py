@@ -842,8 +842,12 @@ def _parse_unique(f: Field, s: pd.Series, ref_date: dt.date):
     providers and minutes, and one personnummer per client), then spread the results back."""
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     value, reason, flag = _parse_field(f, pd.Series(uniques, dtype="str"), ref_date)
-    spread = [x.iloc[codes].set_axis(s.index) for x in (value, reason)]
-    return spread[0], spread[1], (flag.iloc[codes].set_axis(s.index) if flag is not None else None)
+
+    def spread(x: pd.Series | None) -> pd.Series | None:
+        # nothing to spread when no distinct value has one (no reason, no flag: the usual case)
+        return x.iloc[codes].set_axis(s.index) if x is not None and x.notna().any() else None
+
+    return value.iloc[codes].set_axis(s.index), spread(reason), spread(flag)
 
 
 def _empty_frame(export: Export) -> pd.DataFrame:
@@ -870,6 +874,8 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
     for s in texts.values():
         blank &= s == ""
     keep = ~blank
+    if blank.any():  # the usual file has no blank rows: then no copy of its columns
+        texts = {c: t[keep] for c, t in texts.items()}
     lines = raw.loc[keep, LINE]
     out = _empty_frame(export).reindex(range(int(keep.sum())))
     out.index = raw.index[keep]
@@ -890,12 +896,13 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
             if f.default is not None:
                 out[f.name] = pd.Series(f.default, index=out.index, dtype="str")
             continue
-        s = texts[f.name][keep]
+        s = texts[f.name]
         value, reason, flag = _parse_unique(f, s, ref_date)
         out[f.name] = value
         release_memory()
-        add(reason.notna(), f.name, s, reason)
-        if flag is not None and flag.notna().any():
+        if reason is not None:
+            add(reason.notna(), f.name, s, reason)
+        if flag is not None:
             for kind, n in flag.value_counts().items():
                 warnings.append(warning(file_label, FLAG_TEXTS[kind].format(n=n, col=f.name)))
         if f.required:
@@ -912,13 +919,13 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
     for col, other in export.not_before:
         if col in texts and other in texts:
             bad = out[col].notna() & out[other].notna() & (out[col] < out[other])
-            add(bad, col, texts[col][keep], R_ORDER.format(col, other))
+            add(bad, col, texts[col], R_ORDER.format(col, other))
     for col, insats in export.required_for_insats:
         if Col.INSATS in out:
             need = (out[Col.INSATS] == insats) & out[col].isna()
             if col in texts:
-                need &= texts[col][keep] == ""
-            add(need, col, texts[col][keep] if col in texts else pd.Series("", index=out.index),
+                need &= texts[col] == ""
+            add(need, col, texts[col] if col in texts else pd.Series("", index=out.index),
                 f"{R_MISSING} (krävs för {insats})")
 
     rejected = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=["_idx"])
