@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-windows lint bench fuzz lock clean
+.PHONY: setup demo test test-windows test-posix lint bench fuzz lock clean
 
 setup: $(STAMP)
 
@@ -23,18 +23,23 @@ demo: $(STAMP)
 	@$(BIN)/vos run --input sample_data --output vos-output --month 2026-03 --config sample_data/vos.toml; rc=$$?; \
 	  echo; echo "The workbooks are in vos-output/2026-03/ (manifest.json lists them)."; test $$rc -le 1
 
-# The whole suite, then the same suite as on Windows (POSIX-only modules unimportable).
+# The whole suite as on Windows (POSIX-only modules unimportable: tests/simulate_windows), then,
+# natively, what differs on Linux: the POSIX-only tests (signals, flock from another process, file
+# modes) and the suites that lock, measure memory, start processes and use the ledger's servers.
 test: $(STAMP)
-	$(BIN)/pytest -n auto
 	$(MAKE) --no-print-directory test-windows
+	$(BIN)/pytest -n auto -p no:cacheprovider $(NATIVE_TESTS)
 
-# The suites that touch files, paths, locks, consoles and processes run again as on Windows
-# (tests/simulate_windows); the rules are platform-free and run once.
-WINDOWS_TESTS = tests/test_platform.py tests/test_batch.py tests/test_real_exports.py tests/test_readers.py \
-	tests/test_cli_reports.py tests/test_cli_check.py tests/test_golden.py tests/test_receivers.py
+NATIVE_TESTS = tests/test_platform.py tests/test_batch.py tests/test_parallel.py tests/test_ledger.py \
+	tests/test_reliability.py::test_killed_run_leaves_a_complete_month_and_no_stale_lock \
+	tests/test_reliability.py::test_sigterm_during_a_run_keeps_the_previous_month
 
 test-windows: $(STAMP)
-	VOS_SIMULATE_WINDOWS=1 PYTHONPATH=tests/simulate_windows $(BIN)/pytest -n auto -m "not posix_only" -p no:cacheprovider $(WINDOWS_TESTS)
+	VOS_SIMULATE_WINDOWS=1 PYTHONPATH=tests/simulate_windows $(BIN)/pytest -n auto -m "not posix_only"
+
+# The whole suite natively, once (what `make test` ran before the Windows pass covered everything).
+test-posix: $(STAMP)
+	$(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check vos_cli tests bench

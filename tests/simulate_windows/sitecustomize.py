@@ -1,4 +1,5 @@
-"""`make test-windows`: run the suite as on Windows, where POSIX-only modules do not exist.
+"""`make test-windows` (the first part of `make test`): the whole suite as on Windows, where
+POSIX-only modules do not exist.
 
 Put on PYTHONPATH, this makes `import fcntl` (and resource, termios, pwd, grp) fail exactly as it
 does on Windows, for vos and for every library it uses, in this process and in every `vos`
