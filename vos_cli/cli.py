@@ -464,8 +464,7 @@ def overview(
         if (output / FILE_NAME).exists():
             book = Ledger.open(batch.ledger_url(config_mod.Config(), output), create=False)
             try:
-                first = history.month_back(period.label, 11)
-                trend = {r.manad: r.nyckeltal for r in book.months() if first <= r.manad < period.label}
+                trend = history.trend(book, period.label)
             finally:
                 book.close()
         ov, figures = report.build(frames, files, period, output, trend)

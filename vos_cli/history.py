@@ -113,6 +113,14 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     sent = h.batches[h.batches["skickad"].notna()]["batch_id"].tolist() if len(h.batches) else []
     h.sent_lines = ledger.batch_lines(sent) if sent else pd.DataFrame(columns=["batch_id", "pnr", "period", "artikel",
                                                                                "antal", "a_pris", "belopp_ore"])
-    first = month_back(month, 11)
-    h.trend = {r.manad: r.nyckeltal for r in ledger.months() if first <= r.manad < month}
+    h.trend = trend(ledger, month)
     return h
+
+
+TREND_MONTHS = 12  # the overview's trend: the month and the eleven before it
+
+
+def trend(ledger: Ledger, month: str) -> dict[str, dict]:
+    """The key figures the ledger recorded for the months before `month` in the overview's trend."""
+    first = month_back(month, TREND_MONTHS - 1)
+    return {r.manad: r.nyckeltal for r in ledger.months() if first <= r.manad < month}

@@ -552,10 +552,6 @@ def write_one(report: Report, output_dir: Path) -> tuple[dict[str, dict[str, int
     return rows, time.perf_counter() - t
 
 
-def report_cells(report: Report) -> int:
-    return sum(s.df.size for r in [report] + report.companions for s in r.all_sheets())
-
-
 class Writer:
     """Writes workbooks as they are handed over. With workers > 1 each workbook is written by one
     of that many processes while the caller goes on computing the next report; the files are the
@@ -587,14 +583,15 @@ class Writer:
                 self._done(report, rows, seconds)
         finally:
             self.pending = []
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
-                self.pool = None
+            self._stop()
+
+    def _stop(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def __enter__(self) -> Writer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        self._stop()

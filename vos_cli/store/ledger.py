@@ -258,16 +258,12 @@ class Ledger:
         done = sa.select(runs.c.run_id).where(runs.c.status == COMPLETE)
         query = sa.select(b.c.batch_id, b.c.manad, b.c.lopnr, b.c.rader, b.c.summa_ore, b.c.skickad, b.c.run_id).where(
             (b.c.manad == month) & (b.c.skickad.is_not(None) | b.c.run_id.in_(done))).order_by(b.c.lopnr)
-        with self._guard(), self.engine.connect() as conn:
-            result = conn.execute(query)
-            return _frame_of(result)
+        return self._select(query)
 
     def batch_lines(self, batch_ids: list[str]) -> pd.DataFrame:
         query = sa.select(*[c for c in invoice_lines.c if c.name != "run_id"]).where(
             invoice_lines.c.batch_id.in_(batch_ids))
-        with self._guard(), self.engine.connect() as conn:
-            result = conn.execute(query)
-            return _frame_of(result)
+        return self._select(query)
 
     def mark_sent(self, month: str, when: str) -> str:
         """Mark the month's latest unsent batch as sent; its id. LedgerError when there is none."""
@@ -300,9 +296,11 @@ class Ledger:
             table, runs, table.c.run_id == runs.c.run_id).where(condition & (runs.c.status == COMPLETE))
         if order:
             query = query.order_by(*[table.c[o] for o in order])
+        return self._select(query)
+
+    def _select(self, query) -> pd.DataFrame:
         with self._guard(), self.engine.connect() as conn:
-            result = conn.execute(query)
-            return _frame_of(result)
+            return _frame_of(conn.execute(query))
 
     def fee_lines(self, month: str) -> pd.DataFrame:
         return self._frame(fee_lines, fee_lines.c.manad == month)
