@@ -20,6 +20,7 @@ as-of time (or SOURCE_DATE_EPOCH when set), never the clock.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import tempfile
 from collections.abc import Callable
@@ -32,6 +33,7 @@ import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.utility
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 
 from vos_cli import __version__
 from vos_cli import platform as osl
@@ -334,18 +336,15 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
     quoted_fmt = [fmt_of.get(quote_prefix=True, text_wrap=w or None, valign="top" if w else None) for w in wrap]
     per_cell = {columns.index(c): [fmt_of(FORMATS[k]) for k in s.tolist()] for c, s in sheet.cell_kinds.items()
                 if c in columns}
-    write_string, write_number = ws.write_string, ws.write_number
-    for r, row in enumerate(zip(*values), start=1):
-        if r in heights:
-            ws.set_row(r, heights[r])
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            if isinstance(v, str):
-                # never a formula, never altered; the quote prefix keeps it text in Excel too
-                write_string(r, c, v, quoted_fmt[c] if v.startswith(FORMULA_START) else text_fmt[c])
-            else:
-                write_number(r, c, v, per_cell[c][r - 1] if c in per_cell else number_fmt[c])
+    for r, h in heights.items():
+        ws.set_row(r, h)
+
+    def fmt(r: int, c: int, v: Any):
+        if isinstance(v, str):  # never a formula, never altered; the quote prefix keeps it text in Excel too
+            return quoted_fmt[c] if v.startswith(FORMULA_START) else text_fmt[c]
+        return per_cell[c][r - 1] if c in per_cell else number_fmt[c]
+
+    write_rows(ws, values, fmt)
     sums = totals(sheet)
     if sums:
         r = len(df) + 1
@@ -364,6 +363,91 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
         _add_chart(wb, ws, sheet, spec, spec.anchor or f"A{len(df) + 4 + 17 * n}")
     _print_setup(ws, sheet, about, bool(sheet.charts))
     return len(df)
+
+
+def write_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any]) -> None:
+    """The table's rows under the header (row 0, already written): values[c][r - 1] → cell (r, c),
+    a str as text, a number as a number, None left empty, in the format fmt(r, c, value).
+
+    The same bytes as xlsxwriter's write_string/write_number cell by cell (tests/test_workbook_rows.py
+    compares them on every workbook of a month), built here as one XML text per block of rows:
+    xlsxwriter's per-cell bookkeeping was two thirds of the time spent writing a large month. Its
+    own escaping and row tags are used, and the last row goes through its API and stays pending as
+    there, so the styles are numbered in the same order."""
+    n = len(values[0]) if values else 0
+    last = next((r for r in range(n, 0, -1) if any(v[r - 1] is not None for v in values)), 0)
+    first = next((r for r in range(1, last) if any(v[r - 1] is not None for v in values)), last)
+    if first < last and ws.constant_memory:
+        ws._write_single_row(first)  # the header row goes out first, as when `first` is written cell by cell
+        _xml_rows(ws, values, fmt, first, last)
+        ws.previous_row = last  # as after writing the rows before `last` cell by cell
+        first = last
+    for r in range(first, last + 1) if last else ():
+        for c, v in enumerate(vals[r - 1] for vals in values):
+            if v is not None:
+                (ws.write_string if isinstance(v, str) else ws.write_number)(r, c, v, fmt(r, c, v))
+
+
+def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], first: int, stop: int) -> None:
+    """Rows first … stop − 1 as xlsxwriter writes them in constant-memory mode, to its row file."""
+    letters = [xlsxwriter.utility.xl_col_to_name(c) for c in range(len(values))]
+    styles: dict[int, str] = {}  # id(format) → ' s="…"', numbered in first-use order, as xlsxwriter does
+    texts: dict[str, str] = {}
+    plain_row = _row_tag(ws, None)
+
+    def style(f) -> str:
+        key = id(f)
+        if key not in styles:
+            styles[key] = f' s="{f._get_xf_index()}"' if f else ""
+        return styles[key]
+
+    def text(v: str) -> str:
+        if v not in texts:
+            s = v
+            if len(s) > ws.xls_strmax // 2 and _utf16_len(s) > ws.xls_strmax:
+                s = _utf16_truncate(s, ws.xls_strmax)
+            s = ws._escape_control_characters(s)
+            if s.startswith("<r>") and s.endswith("</r>"):  # xlsxwriter takes it as rich text
+                texts[v] = f' t="inlineStr"><is>{s}</is>'
+            else:
+                space = ' xml:space="preserve"' if _preserve_whitespace(s) else ""
+                texts[v] = f' t="inlineStr"><is><t{space}>{ws._escape_data(s)}</t></is>'
+        return texts[v]
+
+    block = 20_000
+    for start in range(first - 1, stop - 1, block):
+        end = min(start + block, stop - 1)
+        out = []
+        for r, row in enumerate(zip(*(v[start:end] for v in values)), start=start + 1):
+            cells = []
+            for c, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    cells.append(f'<c r="{letters[c]}{r + 1}"{style(fmt(r, c, v))}{text(v)}</c>')
+                else:
+                    if v != v or v in _INFINITE:
+                        ws._write_number(r, c, v)  # xlsxwriter's own error for NaN and infinity
+                    cells.append(f'<c r="{letters[c]}{r + 1}"{style(fmt(r, c, v))}><v>{v:.16G}</v></c>')
+            if cells:
+                tag = _row_tag(ws, r) if r in ws.row_info else plain_row.format(r + 1)
+                out.append(tag + "".join(cells) + "</row>")
+        ws.fh.write("".join(out))
+
+
+_INFINITE = (float("inf"), float("-inf"))
+
+
+def _row_tag(ws, r: int | None) -> str:
+    """xlsxwriter's own <row> tag for row r (its height, if set), or for a plain row as a
+    template with {} for the row number."""
+    fh, ws.fh = ws.fh, io.StringIO()
+    try:
+        ws._write_row(r if r is not None else EXCEL_MAX_ROWS - 1, None, ws.row_info.get(r) if r is not None else None)
+        tag = ws.fh.getvalue()
+    finally:
+        ws.fh = fh
+    return tag if r is not None else tag.replace(f'r="{EXCEL_MAX_ROWS}"', 'r="{}"')
 
 
 def _colour_by_status(ws, fmt_of: _Formats, sheet: Sheet, columns: list[str]) -> None:

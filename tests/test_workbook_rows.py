@@ -1,0 +1,83 @@
+"""The table rows are written as XML text per block (io.workbook.write_rows), not cell by cell
+through xlsxwriter's API (issue 23): the files must be the same bytes as xlsxwriter's own cell by
+cell writing gives — for every workbook of a month and for the texts that need escaping."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLE
+from vos_cli import batch, config
+from vos_cli.io import workbook
+from vos_cli.io.workbook import About, Report, Sheet, write_report
+from vos_cli.period import make_period
+
+
+def cell_by_cell(ws, values, fmt) -> None:
+    """The reference: xlsxwriter's public API, one cell at a time (how the rows were written before)."""
+    for r, row in enumerate(zip(*values), start=1):
+        for c, v in enumerate(row):
+            if v is not None:
+                (ws.write_string if isinstance(v, str) else ws.write_number)(r, c, v, fmt(r, c, v))
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix == ".xlsx"}
+
+
+def test_a_month_is_the_same_bytes_as_written_cell_by_cell(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1774915200")
+    cfg = config.load(SAMPLE / "vos.toml")
+    cfg.reports["skrivprocesser"] = 1
+    fast = batch.run(SAMPLE, tmp_path / "fast", make_period("2026-03", None), cfg)
+    monkeypatch.setattr(workbook, "write_rows", cell_by_cell)
+    slow = batch.run(SAMPLE, tmp_path / "slow", make_period("2026-03", None), cfg)
+    a, b = files(fast.month_dir), files(slow.month_dir)
+    assert a.keys() == b.keys() and len(a) > 15
+    assert [name for name in a if a[name] != b[name]] == []
+
+
+TEXTS = ["vanlig", " inledande blanksteg", "avslutande ", "a & b < c > d \"citat\"", "rad 1\nrad 2",
+         "styrtecken \x01 och \x1f", "_x0041_ bokstavligt", "<r>ser ut som rik text</r>", "=SUMMA(A1)",
+         "+46 70", "-", "åäö ÅÄÖ é ü", "\ufffe", "x" * 40_000, "😀" * 20_000, "", "tab\there"]
+
+
+@pytest.mark.parametrize("height", [False, True])
+def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, height):
+    n = len(TEXTS)
+    df = pd.DataFrame({
+        "Text": TEXTS,
+        "Belopp (kr)": [1.5, 0.1 + 0.2, 1e-7, 123456789.123, -0.0, 1e20, None, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        "Datum": pd.to_datetime(["2026-03-01"] * (n - 1) + [None]),
+        "Blandat": ["<3", 4.0, None, "–", 7.0] + [1.0] * (n - 5),
+        "Tom": [None] * n,
+    })
+    sheets = [Sheet("Rader", df, wrap_width=60 if height else 100_000),
+              Sheet("Tom", df.iloc[:0]), Sheet("En", df.iloc[:1])]
+
+    def write(folder: Path) -> dict[str, bytes]:
+        folder.mkdir()
+        write_report(Report("t.xlsx", About("T", "2026-03", "2026-03-31 12:00"), sheets), folder)
+        with zipfile.ZipFile(folder / "t.xlsx") as z:
+            return {name: z.read(name) for name in z.namelist()}
+
+    fast = write(tmp_path / "fast")
+    monkeypatch.setattr(workbook, "write_rows", cell_by_cell)
+    slow = write(tmp_path / "slow")
+    assert fast == slow
+    assert b't="inlineStr"' in fast["xl/worksheets/sheet2.xml"] or b't="inlineStr"' in fast["xl/worksheets/sheet3.xml"]
+
+
+def test_an_infinite_number_is_refused_as_xlsxwriter_refuses_it(tmp_path):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(tmp_path / "x.xlsx", {"constant_memory": True})
+    ws = wb.add_worksheet()
+    ws.write_string(0, 0, "A")
+    with pytest.raises(TypeError):
+        workbook.write_rows(ws, [[1.0, float("inf")]], lambda r, c, v: None)
+    wb.close()
