@@ -545,17 +545,14 @@ def _read_text(data: bytes, lookup) -> Raw:
 
 
 def _read_csv_arrow(body, encoding: str, sep: str, header: list[str], first_line: int):
-    """The fast path: pyarrow's CSV reader, every column as text. None when the file needs the
-    careful path (blank lines, a ragged row, quoted line breaks) so that line numbers stay exact."""
+    """The fast path: pyarrow's CSV reader, every column as text. A blank line is a row of empty
+    texts (dropped as blank when parsed, so every row keeps its line number). None when the file
+    needs the careful path (a ragged row, quoted line breaks) so that line numbers stay exact."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     head = bytes(body[:1 << 16])
     if not head.strip() or not head[:1].strip():
-        return None
-    whole = body.obj if isinstance(body, memoryview) else body
-    offset = len(whole) - len(body)
-    if whole.find(b"\n\n", offset) >= 0 or whole.find(b"\n\r\n", offset) >= 0:
         return None
     width = len(header)
     names = [f"c{i}" for i in range(width)]
@@ -568,7 +565,7 @@ def _read_csv_arrow(body, encoding: str, sep: str, header: list[str], first_line
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
-                                             newlines_in_values=False, ignore_empty_lines=True),
+                                             newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
