@@ -3,6 +3,8 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import pnr
 from vos_cli.config import Config, load
@@ -202,3 +204,24 @@ def test_sample_is_deterministic_for_a_seed_and_reads_clean(tmp_path):
     assert res.exit_code == 0
     for f in tmp_path.iterdir():
         assert f.read_bytes() == (SAMPLE / f.name).read_bytes(), f.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.text(max_size=32).map(lambda s: s.encode("utf-8", "surrogatepass")))
+def test_the_utf8_check_agrees_with_pythons_decoder(data):
+    from vos_cli.io import readers
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert readers._is_utf8(data) is expected
+    assert readers._is_utf8(memoryview(b"x" + data)[1:]) is expected
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"", True), ("Hemtjänst Söder".encode(), True), ("Hemtjänst".encode("cp1252"), False), (b"a\xc3", False),
+    (b"\xed\xa0\x80", False), (b"\xf4\x90\x80\x80", False), (b"\xf0\x9f\x98\x80", True), (b"\xc0\xaf", False)])
+def test_the_utf8_check_at_its_edges(data, expected):
+    from vos_cli.io import readers
+    assert readers._is_utf8(data) is expected
