@@ -61,16 +61,30 @@ def _covers(inputs: Inputs, p: Period, config: Config) -> str | None:
     return None
 
 
-def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> History:
-    from vos_cli.reports import compensation as comp_report
-    from vos_cli.reports import fees as fee_report
+@dataclass
+class EarlierMonth:
+    """An earlier month to recompute and compare: its period and parameters as recorded, and what
+    the ledger says was invoiced, paid and corrected for it (read before the recomputation, so the
+    recomputation needs no database: it may run in a second process)."""
 
+    month: str
+    period: Period
+    config: Config
+    created: str  # the day its run was recorded, for the causes in words
+    meals_missing: bool
+    invoiced: pd.DataFrame
+    fee_corrected: pd.DataFrame
+    clients: pd.DataFrame
+    paid: pd.DataFrame
+    comp_corrected: pd.DataFrame
+
+
+def earlier_months(ledger: Ledger, inputs: Inputs, period: Period, config: Config, h: History) -> list[EarlierMonth]:
+    """The months before `period` that the ledger holds and today's exports cover (the others are
+    said in h.notes), each with what the ledger recorded for it."""
     month = period.label
-    h = History(month, ledger.url)
-    h.run = ledger.run_of(month)
-    months = [month_back(month, n) for n in range(int(config.ledger["rattelse_manader"]), 0, -1)]
-    fee_parts, comp_parts = [], []
-    for p_month in months:
+    todo = []
+    for p_month in [month_back(month, n) for n in range(int(config.ledger["rattelse_manader"]), 0, -1)]:
         run = ledger.run_of(p_month)
         if run is None:
             h.notes.append(f"{p_month} finns inte i liggaren (före liggarens start eller aldrig körd) och rättas inte")
@@ -80,29 +94,53 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
         if why:
             h.notes.append(f"Rättelser för {p_month} gjordes inte: {why} (lägg in en export som täcker månaden)")
             continue
-        p_config = Config.from_summary(run.parametrar)
         meals_missing = inputs.has("maltider") and not (inputs.df("maltider")[Col.MANAD] == p_month).any()
-        skip = (fee_rule.ART_MALTID, fee_rule.ART_MATLADA) if meals_missing else ()
         if meals_missing:
             h.notes.append(f"Måltider och matlådor för {p_month} rättas inte: måltidsexporten saknar månaden")
-        fees = fee_report.compute(inputs, p, p_config)
-        fee_parts.append(corr.fee_corrections(
-            p_month, corr.fee_lines(fees.articles), ledger.fee_lines(p_month),
-            ledger.corrections_for(p_month, month, "avgift"), ledger.fee_clients(p_month),
-            corr.fee_clients(fees.basis, fees.details), run.skapad[:10], skip))
-        orders, boxes, _ = comp_report.compute(inputs, p, p_config)
-        correct, paid = corr.compensation_rows(orders, boxes), ledger.compensation(p_month)
-        if meals_missing:
-            correct, paid = correct[correct["bestallning_id"] != ""], paid[paid["bestallning_id"] != ""]
-        comp_parts.append(corr.compensation_corrections(p_month, correct, paid,
-                                                        ledger.corrections_for(p_month, month, "ersattning")))
+        todo.append(EarlierMonth(
+            p_month, p, Config.from_summary(run.parametrar), run.skapad[:10], meals_missing,
+            ledger.fee_lines(p_month), ledger.corrections_for(p_month, month, "avgift"), ledger.fee_clients(p_month),
+            ledger.compensation(p_month), ledger.corrections_for(p_month, month, "ersattning")))
         h.corrected.append(p_month)
-    parts = [f for f in fee_parts if len(f)]
-    if parts:
-        h.fee_corrections = pd.concat(parts, ignore_index=True)
-    parts = [f for f in comp_parts if len(f)]
-    if parts:
-        h.comp_corrections = pd.concat(parts, ignore_index=True)
+    return todo
+
+
+def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each earlier month recomputed from today's exports with its own parameters and compared with
+    what was invoiced and paid (and corrected since): (fee corrections, compensation corrections).
+    Pure: reads the exports and `todo`, nothing else."""
+    from vos_cli.reports import compensation as comp_report
+    from vos_cli.reports import fees as fee_report
+
+    fee_parts, comp_parts = [], []
+    for m in todo:
+        skip = (fee_rule.ART_MALTID, fee_rule.ART_MATLADA) if m.meals_missing else ()
+        fees = fee_report.compute(inputs, m.period, m.config)
+        fee_parts.append(corr.fee_corrections(
+            m.month, corr.fee_lines(fees.articles), m.invoiced, m.fee_corrected, m.clients,
+            corr.fee_clients(fees.basis, fees.details), m.created, skip))
+        orders, boxes, _ = comp_report.compute(inputs, m.period, m.config)
+        correct, paid = corr.compensation_rows(orders, boxes), m.paid
+        if m.meals_missing:
+            correct, paid = correct[correct["bestallning_id"] != ""], paid[paid["bestallning_id"] != ""]
+        comp_parts.append(corr.compensation_corrections(m.month, correct, paid, m.comp_corrected))
+    fee = [f for f in fee_parts if len(f)]
+    comp = [f for f in comp_parts if len(f)]
+    return (pd.concat(fee, ignore_index=True) if fee else pd.DataFrame(columns=corr.FEE_COLUMNS),
+            pd.concat(comp, ignore_index=True) if comp else pd.DataFrame(columns=corr.COMP_COLUMNS))
+
+
+def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config,
+           recompute: bool = True) -> tuple[History, list[EarlierMonth]]:
+    """What the ledger knows for the month, and the earlier months to correct. With recompute
+    (the default) the corrections are computed here; else the caller computes them
+    (`corrections`, possibly in a second process) and sets them on the History."""
+    month = period.label
+    h = History(month, ledger.url)
+    h.run = ledger.run_of(month)
+    todo = earlier_months(ledger, inputs, period, config, h)
+    if recompute:
+        h.fee_corrections, h.comp_corrections = corrections(inputs, todo)
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
         h.previous_clients = ledger.fee_clients(h.previous_month)
@@ -114,7 +152,7 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     h.sent_lines = ledger.batch_lines(sent) if sent else pd.DataFrame(columns=["batch_id", "pnr", "period", "artikel",
                                                                                "antal", "a_pris", "belopp_ore"])
     h.trend = trend(ledger, month)
-    return h
+    return h, todo
 
 
 TREND_MONTHS = 12  # the overview's trend: the month and the eleven before it

@@ -180,6 +180,80 @@ def process_pool(workers: int, preload: list[str]):
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+def can_fork() -> bool:
+    """Whether a second process can share this one's tables without copying them (fork: Linux)."""
+    return sys.platform.startswith("linux") and not IS_WINDOWS
+
+
+def memory_to_spare(times: float) -> bool:
+    """Whether the machine has `times` this process's resident memory available (a second process
+    that computes alongside needs its own working memory). Linux (/proc), where can_fork holds."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+        with open("/proc/self/statm", encoding="ascii") as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, StopIteration, ValueError):
+        return False
+    return available >= times * rss
+
+
+class Forked:
+    """`fn(*args)` computed in a forked child process, alongside the caller: the child shares the
+    caller's memory (copy-on-write), so nothing is copied on the way in; the result is pickled on
+    the way back. result() waits for it and returns (value,), or None when the child did not
+    deliver (it failed or was killed): the caller then computes it itself, so a failure says what
+    it says when computed in one process. The child dies with its parent (PR_SET_PDEATHSIG): a
+    killed run leaves no process behind holding its lock. Linux only (can_fork)."""
+
+    def __init__(self, fn: Callable, *args):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_forked_main, args=(send, fn, args), daemon=True)
+        self._proc.start()
+        send.close()
+
+    def result(self, timeout: float) -> tuple | None:
+        """(value,), or None when the child failed, died or took longer than `timeout` seconds
+        (then it is stopped): never a run that waits for ever on a second process."""
+        deadline = time.monotonic() + timeout
+        try:
+            while not self._recv.poll(1.0):
+                if not self._proc.is_alive() or time.monotonic() > deadline:
+                    return None
+            return (self._recv.recv(),)
+        except (EOFError, OSError):
+            return None
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._recv.close()
+
+
+
+def _forked_main(send, fn: Callable, args: tuple) -> None:
+    import ctypes
+    import signal
+
+    with contextlib.suppress(Exception):  # die with the parent (a kill of the run)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if os.getppid() == 1:
+        os._exit(0)
+    try:
+        send.send(fn(*args))
+        send.close()
+    except BaseException:  # nothing printed here (a traceback could hold a personnummer): the parent
+        os._exit(1)        # computes it again and says what went wrong, masked, as in one process
+
+
 # ---- the console -------------------------------------------------------------------------
 
 

@@ -103,10 +103,15 @@ class About:
     notes: list[str] = field(default_factory=list)
     # the moment the report describes; the workbook's creation time (reproducible bytes)
     stamp: dt.datetime | None = None
+    # the creation time as resolved by the process that built the report (creation_time), so a
+    # worker process never reads it from an environment of its own
+    created: dt.datetime | None = None
 
 
 def creation_time(about: About) -> dt.datetime:
     """SOURCE_DATE_EPOCH (reproducible-builds convention) when set, else the report's as-of time."""
+    if about.created is not None:
+        return about.created
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
@@ -653,6 +658,8 @@ class Writer:
             rows, seconds = write_one(report, self.output_dir)
             self._done(report, rows, seconds)
         else:
+            for r in [report] + report.companions:  # the worker's environment may be another's
+                r.about.created = creation_time(r.about)
             self.pending.append((report, self.pool.submit(write_one, report, self.output_dir)))
 
     def _done(self, report: Report, rows: dict[str, dict[str, int]], seconds: float) -> None:
