@@ -353,8 +353,8 @@ def test_the_invoice_file_carries_the_corrections_with_the_month_they_correct(mo
     assert (march["Antal"] == 1).all()
 
 
-@pytest.mark.parametrize("forked", [True, False], ids=["second-process", "failed-second-process"])
-def test_corrections_in_a_second_process_are_the_same_as_computed_here(months, tmp_path, monkeypatch, forked):
+@pytest.mark.posix_only  # a forked second process: Linux only (can_fork); Windows computes them in the run
+def test_corrections_in_a_second_process_are_the_same_as_computed_here(months, tmp_path, monkeypatch):
     """A large month computes the corrections of the earlier months in a forked process while the
     other reports are built (Linux): the same workbooks, byte for byte, as computed in one process;
     and when the second process fails, the run computes them itself."""
@@ -362,16 +362,15 @@ def test_corrections_in_a_second_process_are_the_same_as_computed_here(months, t
     from vos_cli import platform as osl
     from vos_cli.period import make_period
 
+    assert osl.can_fork()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1777593600")
     cfg = config.load(months["base"] / "april" / "vos.toml")
-    started = []
-
-    delivered = []
+    started, delivered, failing = [], [], []
 
     class Counting(osl.Forked):
         def __init__(self, fn, *args):
             started.append(fn.__name__)
-            super().__init__(fn if forked else _fails, *args)
+            super().__init__(_fails if failing else fn, *args)
 
         def result(self, timeout):
             got = super().result(timeout)
@@ -380,17 +379,18 @@ def test_corrections_in_a_second_process_are_the_same_as_computed_here(months, t
 
     monkeypatch.setattr(osl, "Forked", Counting)
     files = {}
-    for writers in (1, 2):
-        out = tmp_path / f"w{writers}"
+    for case, writers in (("here", 1), ("second process", 2), ("failed second process", 2)):
+        failing[:] = [True] if case == "failed second process" else []
+        out = tmp_path / case.replace(" ", "-")
         shutil.copytree(months["out"], out, ignore=shutil.ignore_patterns("2026-04", "2026-05"))
         cfg.reports["skrivprocesser"] = writers
         result = batch.run(months["base"] / "april", out, make_period("2026-04", None), cfg)
-        files[writers] = {p.name: p.read_bytes() for p in sorted(result.month_dir.iterdir()) if p.suffix == ".xlsx"}
+        files[case] = {p.name: p.read_bytes() for p in sorted(result.month_dir.iterdir()) if p.suffix == ".xlsx"}
         assert sheet(result.month_dir / "avgiftsunderlag_2026-04.xlsx", "Rättelser").shape[0] > 0
-    assert started == (["corrections"] if osl.can_fork() else [])
-    assert delivered == ([forked] if osl.can_fork() else [])
-    assert files[1].keys() == files[2].keys()
-    assert [name for name in files[1] if files[1][name] != files[2][name]] == []
+    assert started == ["corrections", "corrections"] and delivered == [True, False]
+    for case in ("second process", "failed second process"):
+        assert files[case].keys() == files["here"].keys()
+        assert [name for name in files[case] if files[case][name] != files["here"][name]] == [], case
 
 
 def _fails(*args):
