@@ -218,12 +218,7 @@ def section(runs: list[dict]) -> list[str]:
                   "report is computed, so the write times overlap the rules):", "",
               "| step | rules (s) | workbook (s, in its writer) | output rows |", "|---|---|---|---|"]
     lines.append(f"| read every export | {last['seconds'].get('läsning', 0):.2f} | – | – |")
-    if "rättelser" in last["seconds"]:  # since the corrections may run in a second process
-        lines.append(f"| ledger: what it recorded | {last['seconds']['liggare']:.2f} | – | – |")
-        lines.append(f"| corrections of the earlier months (this process: computing them, or waiting for the "
-                     f"second process) | {last['seconds']['rättelser']:.2f} | – | – |")
-    else:
-        lines.append(f"| ledger: corrections of the earlier months | {last['seconds'].get('liggare', 0):.2f} | – | – |")
+    lines.append(f"| ledger: corrections of the earlier months | {last['seconds'].get('liggare', 0):.2f} | – | – |")
     for name, s in last["steps"].items():
         if name != "läsning":
             lines.append(f"| {name} | {s['regler']:.2f} | {s['skrivning']:.2f} | {n(s['rader'])} |")

@@ -168,15 +168,3 @@ def test_the_lock_is_released_when_the_holder_is_done(tmp_path):
         pass
     with batch.lock(tmp_path):  # free again
         pass
-
-
-@pytest.mark.skipif(not osl.can_fork(), reason="a forked second process: Linux")
-def test_a_second_process_returns_its_result_or_is_stopped():
-    import time
-
-    assert osl.Forked(sum, [1, 2, 3]).result(timeout=30) == (6,)
-    slow = osl.Forked(time.sleep, 60)
-    t = time.monotonic()
-    assert slow.result(timeout=1.0) is None  # the caller then computes it itself
-    assert time.monotonic() - t < 10 and not slow._proc.is_alive()
-    assert osl.Forked(divmod, 1, 0).result(timeout=30) is None  # failed: nothing printed, nothing returned

@@ -52,10 +52,6 @@ STEPS = [
     ("statistik", "statistics"),
     ("dagverksamhet", "day_activity"),
 ]
-# the reports that show the corrections of earlier months: computed last, so that the corrections
-# (in a second process on a large month) are ready by then; the manifest keeps the order above
-AFTER_CORRECTIONS = ("compensation", "fees")
-CORRECTIONS_MEMORY = 3  # the second process only when memory three times this process's is available
 LOCK_NAME = ".vos.lock"
 LOG_NAME = "vos-log.jsonl"
 MANIFEST = "manifest.json"
@@ -250,48 +246,16 @@ def writer_count(config: Config, inputs: Inputs) -> int:
     return min(osl.cpu_count(), 4) if big else 1
 
 
-class Corrections:
-    """The corrections of the earlier months (history.corrections) for the month's reports: on a
-    large month where the platform can fork, computed in a second process alongside the reports
-    that do not show them; else here, when the first report that shows them is due. The same
-    figures either way (tested)."""
-
-    def __init__(self, inputs: Inputs, h: history.History, todo: list[history.EarlierMonth], alongside: bool,
-                 timeout: float = 600.0):
-        self.inputs, self.h, self.todo, self.timeout = inputs, h, todo, timeout
-        self.forked = osl.Forked(history.corrections, inputs, todo) if alongside and todo else None
-        self.done = not todo  # nothing to correct: h holds empty corrections
-        self.seconds = 0.0  # the time this process spent on them: computing them, or waiting for them
-
-    def wait(self) -> None:
-        if self.done:
-            return
-        t = time.perf_counter()
-        got = self.forked.result(self.timeout) if self.forked is not None else None
-        self.forked = None
-        self.h.fee_corrections, self.h.comp_corrections = got[0] if got else history.corrections(self.inputs, self.todo)
-        self.done = True
-        self.seconds = round(time.perf_counter() - t, 3)
-
-    def cancel(self) -> None:
-        if self.forked is not None:
-            self.forked.cancel()
-            self.forked = None
-
-
 def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path, progress: Callable[[str], None],
-                   writers: int = 1, corrections: Corrections | None = None) -> tuple[list[Report], list[StepResult]]:
+                   writers: int = 1) -> tuple[list[Report], list[StepResult]]:
     """Each report's rules, then its workbooks handed to the writer: written in worker processes
     while the next report is computed, or here one after the other (byte-identical either way)."""
     reports, steps = [], []
-    order = [s for s in STEPS if s[1] not in AFTER_CORRECTIONS] + [s for s in STEPS if s[1] in AFTER_CORRECTIONS]
     with Writer(work, writers) as writer:
-        for name, module_name in order:
+        for name, module_name in STEPS:
             module = importlib.import_module(f"vos_cli.reports.{module_name}")
             if getattr(module, "ONLY_WITH", None) and not inputs.has(module.ONLY_WITH):
                 continue
-            if module_name in AFTER_CORRECTIONS and corrections is not None:
-                corrections.wait()
             progress(name)
             t = time.perf_counter()
             report, summary = module.build(inputs, period, config)
@@ -307,9 +271,7 @@ def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path, p
         writer.close()
     for step, report in zip(steps, reports):
         step.write_seconds = round(writer.seconds.get(report.filename, 0.0), 3)
-    rank = {name: i for i, (name, _) in enumerate(STEPS)}
-    pairs = sorted(zip(steps, reports), key=lambda sr: rank[sr[0].name])
-    return [r for _, r in pairs], [s for s, _ in pairs]
+    return reports, steps
 
 
 def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
@@ -326,14 +288,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     read_peak = peak_mb()
     progress("liggaren: rättelser av tidigare månader")
     t = time.perf_counter()
-    writers = writer_count(config, inputs)
-    # a large month, where the platform can fork and memory is plentiful: the corrections of the
-    # earlier months in a second process (15 % off a city month, 0.2 GB more at its peak)
-    alongside = writers > 1 and osl.can_fork() and osl.memory_to_spare(CORRECTIONS_MEMORY)
-    h, todo = history.gather(book, inputs, period, config, recompute=False)
-    # a second process that has not answered in far longer than reading took is stopped, and the
-    # corrections computed here: a run never waits for ever
-    corrections = Corrections(inputs, h, todo, alongside, timeout=max(120.0, 10 * durations["läsning"]))
+    h = history.gather(book, inputs, period, config)
     inputs.history = h
     release_memory()
     durations["liggare"] = round(time.perf_counter() - t, 3)
@@ -347,9 +302,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         except OSError as exc:
             raise OutputError(osl.output_problem(output, exc, "kan inte skapa månadsmappen")) from None
         osl.private(work, folder=True)
-        reports, steps = _build_reports(inputs, period, config, work, progress, writers, corrections)
-        corrections.wait()
-        durations["rättelser"] = corrections.seconds
+        writers = writer_count(config, inputs)
+        reports, steps = _build_reports(inputs, period, config, work, progress, writers)
         for report in reports:
             for r in [report] + report.companions:
                 rows_per_sheet[r.filename] = r.rows_per_sheet
@@ -417,7 +371,6 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         recorded = True
         swap_into_place(work, final)
     except BaseException:
-        corrections.cancel()
         shutil.rmtree(work, ignore_errors=True)
         if recorded and not (final.exists() and store.folder_run_id(final) == run_id):
             book.discard(run_id)

@@ -204,7 +204,7 @@ def _history(inputs: Inputs, period, cfg, output: Path, ledger: str | None) -> N
         return
     book = Ledger.open(url, create=bool(ledger or cfg.ledger.get("url")))
     try:
-        inputs.history, _ = history.gather(book, inputs, period, cfg)
+        inputs.history = history.gather(book, inputs, period, cfg)
     finally:
         book.close()
 

@@ -64,8 +64,8 @@ def _covers(inputs: Inputs, p: Period, config: Config) -> str | None:
 @dataclass
 class EarlierMonth:
     """An earlier month to recompute and compare: its period and parameters as recorded, and what
-    the ledger says was invoiced, paid and corrected for it (read before the recomputation, so the
-    recomputation needs no database: it may run in a second process)."""
+    the ledger says was invoiced, paid and corrected for it (read before the recomputation, which
+    then needs no database)."""
 
     month: str
     period: Period
@@ -130,17 +130,12 @@ def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame,
             pd.concat(comp, ignore_index=True) if comp else pd.DataFrame(columns=corr.COMP_COLUMNS))
 
 
-def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config,
-           recompute: bool = True) -> tuple[History, list[EarlierMonth]]:
-    """What the ledger knows for the month, and the earlier months to correct. With recompute
-    (the default) the corrections are computed here; else the caller computes them
-    (`corrections`, possibly in a second process) and sets them on the History."""
+def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> History:
+    """What the ledger knows for the month, with the corrections of the earlier months."""
     month = period.label
     h = History(month, ledger.url)
     h.run = ledger.run_of(month)
-    todo = earlier_months(ledger, inputs, period, config, h)
-    if recompute:
-        h.fee_corrections, h.comp_corrections = corrections(inputs, todo)
+    h.fee_corrections, h.comp_corrections = corrections(inputs, earlier_months(ledger, inputs, period, config, h))
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
         h.previous_clients = ledger.fee_clients(h.previous_month)
@@ -152,7 +147,7 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config,
     h.sent_lines = ledger.batch_lines(sent) if sent else pd.DataFrame(columns=["batch_id", "pnr", "period", "artikel",
                                                                                "antal", "a_pris", "belopp_ore"])
     h.trend = trend(ledger, month)
-    return h, todo
+    return h
 
 
 TREND_MONTHS = 12  # the overview's trend: the month and the eleven before it
