@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -633,8 +634,6 @@ def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:
 def write_one(report: Report, output_dir: Path) -> tuple[dict[str, dict[str, int]], float]:
     """Write a report and its companions; the rows per sheet of each file and the seconds it took
     (runs in a worker process: everything it needs travels in `report`)."""
-    import time
-
     t = time.perf_counter()
     write_report(report, output_dir)
     rows = {r.filename: r.rows_per_sheet for r in [report] + report.companions}
