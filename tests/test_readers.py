@@ -36,6 +36,23 @@ def test_every_encoding_and_separator(write_csv, encoding, sep):
     assert list(r.df[Col.PNR]) == [P1, P2]
 
 
+def test_visit_keys_held_as_codes_also_over_two_files(write_csv, tmp_path):
+    """The visit log's personnummer, provider and insats are coded (categorical) to save memory;
+    two files have codes of their own, and joined they still read as the same texts."""
+    a = write_csv("besok", HEADER, [[P1, " Hemtjänst Söder", "2026-03-02", 30, "hemtjänst"],
+                                    [P2, "Hemtjänst Söder ", "2026-03-03", 45, ""]], folder=tmp_path / "a")
+    b = write_csv("besok", HEADER, [[P2.replace("-", ""), "Dagverksamhet Ljuset", "2026-03-20", "", "Dagverksamhet"],
+                                    [P1, "Hemtjänst Söder", "2026-03-21", 15, "Hemtjänst"]], folder=tmp_path / "b")
+    r = read_export("besok", [a, b], Config(), REF)
+    for col in (Col.PNR, Col.UTFORARE, Col.INSATS):
+        assert isinstance(r.df[col].dtype, pd.CategoricalDtype), col
+    assert list(r.df[Col.PNR].astype("str")) == [P1, P2, P2, P1]
+    assert list(r.df[Col.UTFORARE].astype("str")) == ["Hemtjänst Söder"] * 2 + ["Dagverksamhet Ljuset",
+                                                                                 "Hemtjänst Söder"]
+    assert list(r.df[Col.INSATS].astype("str")) == ["Hemtjänst", "Hemtjänst", "Dagverksamhet", "Hemtjänst"]
+    assert r.df[Col.UTFORARE].cat.categories.is_unique and len(r.df[Col.UTFORARE].cat.categories) == 2
+
+
 def test_decimal_comma_and_thousands_space(write_csv):
     path = write_csv("beslut", ["Beslut-ID", "Personnummer", "Insats", "Beslutsdatum", "Fr.o.m.", "Omfattning"],
                      [["0012", P1, "Hemtjänst", "2026-01-05", "2026-01-10", "12,5"],

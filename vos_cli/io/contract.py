@@ -376,6 +376,8 @@ class Export:
     # (column, Insats value): column required on rows of that insats
     required_for_insats: tuple[tuple[str, str], ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)
+    # text columns held as codes into their distinct texts (categorical): the big export's keys
+    coded: tuple[str, ...] = ()
 
 
 def _choices(*pairs: tuple[str, str]) -> dict[str, str]:
@@ -499,6 +501,7 @@ EXPORTS: dict[str, Export] = {
             Field(Col.INSATS, TEXT, default=Insats.HEMTJANST),
         ),
         required_for_insats=((Col.MINUTER, Insats.HEMTJANST),),
+        coded=(Col.PNR, Col.UTFORARE, Col.INSATS),
     ),
     "franvaro": Export(
         "franvaro",

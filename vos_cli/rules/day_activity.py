@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vos_cli.frames import plain
 from vos_cli.io.contract import Col, FranvaroTyp, Insats, Kind, MalTyp, register_kinds
 from vos_cli.rules import calendar
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
@@ -133,7 +134,7 @@ def attendance(execution: pd.DataFrame, end_col: str, visits: pd.DataFrame, abse
     ab = ab[(ab[Col.FROM] <= ab["_mon"] + pd.Timedelta(days=6)) & (ab[Col.TOM] >= ab["_mon"])][[Col.PNR, "_mon"]]
     pairs = pairs.merge(ab.drop_duplicates().assign(_away=True), on=[Col.PNR, "_mon"], how="left")
     pairs = pairs[pairs["_away"].isna()]
-    v = visits[visits[Col.INSATS] == Insats.DAGVERKSAMHET][[Col.PNR, Col.UTFORARE, Col.DATUM]].drop_duplicates()
+    v = plain(visits[visits[Col.INSATS] == Insats.DAGVERKSAMHET][[Col.PNR, Col.UTFORARE, Col.DATUM]].drop_duplicates())
     v = v.assign(_mon=(v[Col.DATUM] - pd.to_timedelta(v[Col.DATUM].dt.day_of_week, unit="D")).astype("datetime64[us]"))
     came = v.groupby([Col.PNR, Col.UTFORARE, "_mon"]).size().rename("_came").reset_index()
     pairs = pairs.merge(came, on=[Col.PNR, Col.UTFORARE, "_mon"], how="left").fillna({"_came": 0})
@@ -168,7 +169,8 @@ def units(enheter: pd.DataFrame, running: pd.DataFrame, visits: pd.DataFrame, q:
           first: pd.Timestamp, last: pd.Timestamp, open_days: int) -> pd.DataFrame:
     names = sorted(set(enheter[Col.ENHET]) | set(running[Col.UTFORARE]) | set(q[Col.ENHET].dropna()))
     u = pd.DataFrame(index=pd.Index(names, name=Col.ENHET))
-    att = visits[(visits[Col.INSATS] == Insats.DAGVERKSAMHET) & visits[Col.DATUM].between(first, last)]
+    att = plain(visits.loc[(visits[Col.INSATS] == Insats.DAGVERKSAMHET) & visits[Col.DATUM].between(first, last),
+                           [Col.PNR, Col.UTFORARE, Col.DATUM]])
     u[BESOKARE] = att.groupby(Col.UTFORARE)[Col.PNR].nunique().reindex(u.index).fillna(0).astype("int64")
     u[ATTENDANCE_DAYS] = att.drop_duplicates([Col.PNR, Col.UTFORARE, Col.DATUM]).groupby(
         Col.UTFORARE).size().reindex(u.index).fillna(0).astype("int64")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vos_cli.frames import plain
 from vos_cli.io.contract import Behov, Col
 from vos_cli.rules import calendar
 
@@ -48,7 +49,7 @@ def resumptions(discharges: pd.DataFrame, visits: pd.DataFrame, first: pd.Timest
     d = d[(contact_day <= last) & ((contact_day >= first) | (d[Col.FRIST] >= first))]
     today = pd.Timestamp(as_of).normalize()
     keys = [Col.PNR, Col.UTFORARE]
-    v = visits[visits[Col.DATUM] <= today][keys + [Col.DATUM]].drop_duplicates().sort_values(Col.DATUM)
+    v = plain(visits[visits[Col.DATUM] <= today][keys + [Col.DATUM]].drop_duplicates()).sort_values(Col.DATUM)
     left = d[keys].assign(_day=d[Col.KONTAKT].dt.normalize().astype("datetime64[us]")).reset_index()
     found = pd.merge_asof(left.sort_values("_day"), v.astype({Col.DATUM: "datetime64[us]"}), left_on="_day",
                           right_on=Col.DATUM, by=keys, direction="forward")

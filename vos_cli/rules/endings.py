@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vos_cli.frames import plain
 from vos_cli.io.contract import Col, Insats
 from vos_cli.rules.execution import END
 
@@ -61,7 +62,7 @@ def end_dates(orders: pd.DataFrame, visits: pd.DataFrame, exempt_reasons: list[s
     window = o[short].assign(_from=e[short] + pd.Timedelta(days=1), _to=adjusted[short])
     days = expand_days(window, "_from", "_to", [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE])
     if len(visits) and len(days):
-        seen = visits[[Col.PNR, Col.UTFORARE, Col.DATUM]].drop_duplicates()
+        seen = plain(visits[[Col.PNR, Col.UTFORARE, Col.DATUM]].drop_duplicates())
         days = days.merge(seen, on=[Col.PNR, Col.UTFORARE, Col.DATUM], how="left", indicator=True)
         days = days[days["_merge"] == "left_only"].drop(columns="_merge")
     absence = intervals(days, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import isin
+from vos_cli.frames import isin, plain
 from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules import execution as exe
 from vos_cli.rules.compensation import round_half_up, to_ore
@@ -108,7 +108,7 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str) -> pd.Da
     from its execution date (never before) to its end; each visit in one order (the first by
     execution date, then Beställnings-ID). Only the columns the fee rules read come out —
     Personnummer, Datum, Minuter, Beställnings-ID: a national month has 14 M such visits."""
-    v = visits.loc[visits[Col.INSATS] == insats, [Col.PNR, Col.UTFORARE, Col.DATUM, Col.MINUTER]]
+    v = plain(visits.loc[visits[Col.INSATS] == insats, [Col.PNR, Col.UTFORARE, Col.DATUM, Col.MINUTER]])
     o = orders.loc[orders[Col.INSATS] == insats, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
                                                   BILL_END]]
     m = v.reset_index(names="_v").merge(o, on=[Col.PNR, Col.UTFORARE])

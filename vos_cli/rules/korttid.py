@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vos_cli.frames import plain
 from vos_cli.io.contract import Col, Insats, Kind, register_kinds
 from vos_cli.rules.execution import END
 
@@ -28,7 +29,7 @@ def dygn(execution: pd.DataFrame, visits: pd.DataFrame, first: pd.Timestamp, las
     o = execution[(execution[Col.INSATS] == Insats.KORTTID_LSS) & execution[Col.KORREKT_VERKST].notna()]
     o = o[(o[Col.KORREKT_VERKST] <= last) & (o[END].isna() | (o[END] >= first))]
     keys = [Col.PNR, Col.UTFORARE]
-    v = visits[visits[Col.INSATS] == Insats.KORTTID_LSS][keys + [Col.DATUM]].drop_duplicates()
+    v = plain(visits[visits[Col.INSATS] == Insats.KORTTID_LSS][keys + [Col.DATUM]].drop_duplicates())
     m = o[[Col.BESTALLNING_ID, *keys, Col.KORREKT_VERKST, END]].merge(v, on=keys)
     m = m[(m[Col.DATUM] >= m[Col.KORREKT_VERKST]) & (m[END].isna() | (m[Col.DATUM] <= m[END]))]
     m = m.assign(_m=m[Col.DATUM].dt.to_period("M"))

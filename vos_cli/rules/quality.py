@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vos_cli.frames import isin, plain
 from vos_cli.io.contract import Col
 
 WARNING_COLUMNS = [Col.FIL, Col.RAD, Col.VARNING, Col.BESTALLNING_ID, Col.BESLUT_ID, Col.PNR]
@@ -32,8 +33,12 @@ def warnings(beslut: pd.DataFrame, orders: pd.DataFrame, visits: pd.DataFrame,
     if have_visits and len(visits):
         keys = [Col.PNR, Col.UTFORARE, Col.INSATS]
         known = orders[keys].drop_duplicates()
-        m = visits.merge(known, on=keys, how="left", indicator=True)
-        lost = m[m["_merge"] == "left_only"]
+        # each distinct client, provider and insats of the visit log looked up once, not each visit
+        group = visits.groupby(keys, observed=True, sort=False, dropna=False).ngroup()
+        first = ~group.duplicated()
+        pairs = plain(visits.loc[first, keys]).assign(_g=group[first])
+        m = pairs.merge(known, on=keys, how="left", indicator=True)
+        lost = plain(visits.loc[isin(group, m.loc[m["_merge"] == "left_only", "_g"]), ["_rad", Col.PNR]])
         out.append(pd.DataFrame({
             Col.FIL: "besok", Col.RAD: lost["_rad"],
             Col.VARNING: "Besök utan beställning för samma brukare, utförare och insats",

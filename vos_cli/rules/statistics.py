@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.frames import isin
+from vos_cli.frames import isin, plain
 from vos_cli.io.contract import Col, Insats, Kind, Kon, register_kinds
 from vos_cli.rules.compensation import round_half_up
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
@@ -130,7 +130,8 @@ def compute(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series,
 
     # KORTMAN: the dygn of korttidsvistelse under SoL in the month (the visit log's days)
     kort_insatser = [insats for insats, var in codes.items() if var == "KORTTID"]
-    kort = visits[isin(visits[Col.INSATS], kort_insatser) & visits[Col.DATUM].between(first, last)]
+    kort = plain(visits.loc[isin(visits[Col.INSATS], kort_insatser) & visits[Col.DATUM].between(first, last),
+                            [Col.PNR, Col.DATUM]])
     dygn = kort.drop_duplicates([Col.PNR, Col.DATUM]).groupby(Col.PNR).size()
     p["KORTMAN"] = dygn.reindex(people).fillna(0).astype("int64")
     p["KORTTID"] = ((p["KORTTID"] == 1) | (p["KORTMAN"] > 0)).astype("int64")
