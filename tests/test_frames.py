@@ -5,7 +5,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vos_cli.frames import coded, isin, plain
+from vos_cli.frames import coded, isin, per_text, plain, shared_codes
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
@@ -35,3 +35,27 @@ def test_coded_then_plain_gives_the_texts_back(column):
 def test_isin_on_numbers_is_pandas():
     s = pd.Series([1, 2, 3])
     pd.testing.assert_series_equal(isin(s, [2, 5]), s.isin([2, 5]))
+
+
+KEY = st.one_of(st.none(), st.sampled_from(["", "a", "b", "Hemtjänst Söder", "194503122384"]))
+
+
+@given(st.lists(st.tuples(KEY, KEY), max_size=25), st.lists(st.tuples(KEY, KEY), max_size=10), st.booleans())
+def test_join_on_shared_codes_is_the_join_on_text(left_rows, right_rows, code_left):
+    """The fee rules join a month's visits to their orders on integer codes: the same pairs of rows
+    as pandas' join on the texts, missing keys matching missing keys as pandas does."""
+    cols = ["Personnummer", "Utförare"]
+    left = pd.DataFrame(left_rows or None, columns=cols, dtype="str")
+    right = pd.DataFrame(right_rows or None, columns=cols, dtype="str")
+    coded_left = left.apply(coded) if code_left and len(left) else left
+    lk, rk = shared_codes(coded_left, right, cols)
+    on_codes = lk.assign(_l=range(len(left))).merge(rk.assign(_r=range(len(right))), on=cols)
+    on_text = left.assign(_l=range(len(left))).merge(right.assign(_r=range(len(right))), on=cols)
+    assert sorted(zip(on_codes["_l"], on_codes["_r"])) == sorted(zip(on_text["_l"], on_text["_r"]))
+
+
+def test_per_text_indexes_a_coded_result_by_its_texts():
+    s = coded(pd.Series(["b", "a", "b"], dtype="str", name="Personnummer"))
+    counts = per_text(pd.DataFrame({"Personnummer": s}).groupby("Personnummer", observed=True).size())
+    assert not isinstance(counts.index, pd.CategoricalIndex) and counts.index.name == "Personnummer"
+    assert counts.reindex(pd.Index(["a", "b", "c"], dtype="str")).fillna(0).tolist() == [1, 2, 0]

@@ -292,6 +292,7 @@ class Raw:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     extra_rows: pd.Series | None = None  # lines with fields beyond the header
+    sha256: str = ""  # of the bytes read (set by read_raw)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -645,6 +646,12 @@ def sniff(data: bytes) -> str:
 
 def read_raw(path: Path, lookup) -> Raw:
     data = path.read_bytes()
+    raw = _read_bytes(path, data, lookup)
+    raw.sha256 = hashlib.sha256(data).hexdigest()  # of what was read (no second read of the file)
+    return raw
+
+
+def _read_bytes(path: Path, data: bytes, lookup) -> Raw:
     kind = sniff(data)
     if kind == "xlsx":
         return _read_xlsx(data, lookup)
@@ -934,8 +941,9 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
             t.keep(keep)
     lines = raw.loc[keep, LINE]
     index = raw.index[keep]
-    out = _empty_frame(export).reindex(range(int(keep.sum())))
-    out.index = index
+    # the typed columns, filled in below; a field the file lacks stays empty (typed, not text)
+    empty = _empty_frame(export)
+    out = pd.DataFrame(index=index)
     problems: list[pd.DataFrame] = []
     warnings: list[dict] = []
 
@@ -954,6 +962,8 @@ def parse_export(raw: pd.DataFrame, export: Export, file_label: str, ref_date: d
                 out[f.name] = pd.Series(f.default, index=out.index, dtype="str")
                 if f.name in export.coded:
                     out[f.name] = coded(out[f.name])
+            else:
+                out[f.name] = empty[f.name].reindex(range(len(index))).set_axis(index)
             continue
         t = texts[f.name]
         value, reason, flag = _parse_unique(f, t, ref_date, f.name in export.coded)
@@ -1046,7 +1056,7 @@ def read_file(name: str, path: Path, config: Config, ref_date: dt.date) -> ReadR
     raw.frame = pd.DataFrame()  # the file's text lives on only in `mapped`, which parsing empties column by column
     result = parse_export(mapped, export, path.name, ref_date, extra)
     result.path = path
-    result.sha256 = sha256_of(path)
+    result.sha256 = raw.sha256
     result.notes = [f"{path.name}: {n}" for n in raw.notes + total_notes]
     result.warnings = [warning(path.name, w) for w in raw.warnings] + result.warnings
     result.sources = [Source(name, path, result.sha256, result.read, result.used, raw.how)]
