@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from vos_cli.frames import MAYBE_SPACE, only_where
 from vos_cli.io.contract import Kon
 
 _PATTERN = r"^(?P<cc>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<last>\d{4})$"
@@ -59,7 +60,9 @@ def parse(values: pd.Series, ref_date: dt.date, reserve_ok: bool = False,
     turns 100); `YYMMDD-NNNN` and ten bare digits the latest birth date not after R. Flags say
     where that reading is an assumption (rules.md §9). reserve_ok accepts IVO's ÅÅÅÅMMDD-TNNN.
     """
-    codes, uniques = pd.factorize(values.astype("str").str.replace(r"\s", "", regex=True))
+    text = values.astype("str")
+    text = only_where(text, text.str.contains(MAYBE_SPACE), lambda t: t.str.replace(r"\s", "", regex=True))
+    codes, uniques = pd.factorize(text)
     uniq = pd.Series(uniques, dtype="str")
     parts = _parse_unique(uniq, ref_date, reserve_ok)
     out = []

@@ -722,8 +722,14 @@ def leave_out_totals(frame: pd.DataFrame, file_label: str) -> tuple[pd.DataFrame
     is_total = pd.Series(False, index=frame.index)
 
     def matching(c: str, pattern) -> pd.Series:
-        # each distinct value once (a visit log has millions of rows but few distinct labels)
-        values = pd.Series(frame[c].dropna().unique()).astype("str")
+        # each distinct value once (a visit log has millions of rows but few distinct labels; read by
+        # the fast path a column already is its distinct texts and a code per row)
+        col = frame[c]
+        values = pd.Series(col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype)
+                           else col.dropna().unique()).astype("str")
+        # a total says sum/tot or starts with =: only such texts (or non-ASCII ones, for the case
+        # folding) go to the pattern, which Python runs a text at a time
+        values = values[values.str.contains("(?i)sum|tot|=|[^\x01-\x7f]").fillna(False).astype(bool)]
         hits = values[values.str.match(pattern).fillna(False).astype(bool)]
         return frame[c].isin(hits) if len(hits) else pd.Series(False, index=frame.index)
 
@@ -763,7 +769,16 @@ def parse_dates(s: pd.Series) -> pd.Series:
 
 def parse_datetimes(s: pd.Series) -> pd.Series:
     """`YYYY-MM-DD HH:MM[:SS]` (also `T`, and Swedish `13.19` / `8.30` for the time), `YYYYMMDD HH:MM`,
-    a date alone (00:00), or an Excel serial with a fraction."""
+    a date alone (00:00), or an Excel serial with a fraction. The usual `YYYY-MM-DD HH:MM` is read
+    first, as it is; only the other texts are rewritten (in Python: the patterns need `\\s`)."""
+    out = pd.to_datetime(s, format="%Y-%m-%d %H:%M", errors="coerce").astype("datetime64[us]")
+    rest = out.isna() & (s != "")
+    if rest.any():
+        out[rest] = _parse_other_datetimes(s[rest])
+    return out
+
+
+def _parse_other_datetimes(s: pd.Series) -> pd.Series:
     s = s.str.replace("T", " ", regex=False).str.replace(r"^(\S+)\s+(?:kl\.?\s*)?", r"\1 ", regex=True)
     s = s.str.replace(r" (\d)([:.])", r" 0\1\2", regex=True).str.replace(r" (\d{2})\.(\d{2})(\.(\d{2}))?$",
                                                                            r" \1:\2", regex=True)
@@ -779,8 +794,21 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     return out
 
 
+_PLAIN_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)"
+
+
 def parse_numbers(s: pd.Series) -> pd.Series:
-    """Decimal comma or point; spaces as thousands separators; a currency (`kr`, `SEK`, `:-`)."""
+    """Decimal comma or point; spaces as thousands separators; a currency (`kr`, `SEK`, `:-`). A plain
+    number (`30`, `12.5`) is read as it is; only the others are rewritten first (in Python: the
+    patterns need `\\s`)."""
+    plain_number = s.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
+    out = pd.to_numeric(s.where(plain_number, None), errors="coerce").astype("float64")
+    if not plain_number.all():
+        out[~plain_number] = _parse_other_numbers(s[~plain_number]).astype("float64")
+    return out
+
+
+def _parse_other_numbers(s: pd.Series) -> pd.Series:
     s = s.str.replace(r"(?i)\s*(kr\.?|sek|:-)$", "", regex=True)
     s = s.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace("\u2212", "-", regex=False)
     # 1.234,50 (dot thousands, decimal comma) and 1,234.50 (the English way)
@@ -789,7 +817,7 @@ def parse_numbers(s: pd.Series) -> pd.Series:
     s = s.where(~(both & comma_last), s.str.replace(".", "", regex=False))
     s = s.where(~(both & ~comma_last), s.str.replace(",", "", regex=False))
     s = s.str.replace(",", ".", regex=False)
-    return pd.to_numeric(s.where(s.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)"), None), errors="coerce")
+    return pd.to_numeric(s.where(s.str.fullmatch(_PLAIN_NUMBER), None), errors="coerce")
 
 
 def _parse_field(f: Field, s: pd.Series, ref_date: dt.date) -> tuple[pd.Series, pd.Series, pd.Series | None]:
@@ -879,8 +907,9 @@ class _Texts:
         return pd.Series(self._empty[self.codes], index=self.index)
 
     def spread(self, per_text: pd.Series) -> pd.Series:
-        """Values per distinct text → per row."""
-        return per_text.iloc[self.codes].set_axis(self.index)
+        """Values per distinct text → per row (a take on the array: pandas' iloc checks bounds and
+        converts the codes first, a second per 10 M rows)."""
+        return pd.Series(per_text.array.take(self.codes), index=self.index, name=per_text.name)
 
     def spread_coded(self, per_text: pd.Series) -> pd.Series:
         """Text values per distinct text → a coded (categorical) column: no text per row."""
