@@ -274,7 +274,8 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
     def add(mask, text):
         nonlocal parts
         mask = pd.Series(np.asarray(mask), index=clients)
-        parts = parts.where(~mask, np.where(parts == "", text, parts + "; " + text))
+        # in Arrow text operations throughout (np.where would turn every text into a Python object)
+        parts = parts.where(~mask, (parts + "; " + text).where(parts != "", text))
 
     has_l = larm_units > 0
     if options.alarm == "manad":
