@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import plain
+from vos_cli.frames import shared_codes
 from vos_cli.io.contract import Col, Insats
 from vos_cli.rules import calendar
 
@@ -166,8 +166,11 @@ def execution_dates(orders: pd.DataFrame, visits: pd.DataFrame, log_start: pd.Ti
     o = orders.copy()
     keys = [Col.PNR, Col.UTFORARE, Col.INSATS]
     if log_start is not None and len(visits):
-        days = plain(visits[keys + [Col.DATUM]].drop_duplicates()).sort_values(Col.DATUM)
-        left = o[keys + [Col.STARTDATUM]].reset_index().sort_values(Col.STARTDATUM)
+        # on integer codes for client, provider and insats: a city's visit log has 3 M distinct
+        # visit days, never turned into text
+        vk, ok = shared_codes(visits, o, keys)
+        days = vk.assign(**{Col.DATUM: visits[Col.DATUM]}).drop_duplicates().sort_values(Col.DATUM)
+        left = ok.assign(**{Col.STARTDATUM: o[Col.STARTDATUM]}).reset_index().sort_values(Col.STARTDATUM)
         found = pd.merge_asof(left, days, left_on=Col.STARTDATUM, right_on=Col.DATUM, by=keys,
                               direction="forward", allow_exact_matches=True)
         first_visit = found.set_index("index")[Col.DATUM].reindex(o.index).astype("datetime64[us]")
