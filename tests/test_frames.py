@@ -2,7 +2,7 @@
 (categorical) column is the same texts as the plain column, back and forth, and isin agrees on it."""
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vos_cli.frames import coded, isin, per_text, plain, shared_codes
@@ -10,6 +10,7 @@ from vos_cli.frames import coded, isin, per_text, plain, shared_codes
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
 
+@settings(deadline=None)
 @given(st.lists(TEXT, max_size=30), st.lists(TEXT, max_size=10),
        st.sampled_from(["list", "set", "series", "index", "object"]))
 def test_isin_equals_pandas(column, values, form):
@@ -20,6 +21,7 @@ def test_isin_equals_pandas(column, values, form):
     pd.testing.assert_series_equal(isin(coded(s), v), s.isin(v))
 
 
+@settings(deadline=None)
 @given(st.lists(TEXT, max_size=30))
 def test_coded_then_plain_gives_the_texts_back(column):
     s = pd.Series(column, dtype="str", index=range(7, 7 + len(column)), name="Personnummer")
@@ -40,6 +42,7 @@ def test_isin_on_numbers_is_pandas():
 KEY = st.one_of(st.none(), st.sampled_from(["", "a", "b", "Hemtjänst Söder", "194503122384"]))
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(KEY, KEY), max_size=25), st.lists(st.tuples(KEY, KEY), max_size=10), st.booleans())
 def test_join_on_shared_codes_is_the_join_on_text(left_rows, right_rows, code_left):
     """The fee rules join a month's visits to their orders on integer codes: the same pairs of rows

@@ -5,7 +5,7 @@ the rewriting gives, for every text."""
 import datetime as dt
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vos_cli import personnummer
@@ -27,6 +27,7 @@ NUMBERS = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str), st.text("0123456789.,- k", max_size=8))
 
 
+@settings(max_examples=60, deadline=None)
 @given(st.lists(DATETIMES, max_size=20))
 def test_datetimes_read_directly_as_rewritten(texts):
     s = pd.Series(texts, dtype="str")
@@ -34,12 +35,14 @@ def test_datetimes_read_directly_as_rewritten(texts):
     pd.testing.assert_series_equal(parse_datetimes(s), expected)
 
 
+@settings(max_examples=60, deadline=None)
 @given(st.lists(NUMBERS, max_size=20))
 def test_numbers_read_directly_as_rewritten(texts):
     s = pd.Series(texts, dtype="str")
     pd.testing.assert_series_equal(parse_numbers(s), _parse_other_numbers(s).astype("float64"))
 
 
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.sampled_from(["19450312-1234", "194503121234", " 19450312 -1234", "19450312\u00a0-1234",
                                  "19450312\u2003-1234", "450312-1234", "x y", "", "19450312-12\x1c34"]), max_size=12))
 def test_personnummer_spaces_removed_as_python_would(texts):

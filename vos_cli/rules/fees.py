@@ -103,13 +103,17 @@ def billing_orders(execution: pd.DataFrame, adjusted_end: pd.Series) -> pd.DataF
     return ex
 
 
-def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str) -> pd.DataFrame:
-    """Visits of an insats that fall inside an executed order of the same client and provider,
+def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: pd.Timestamp,
+               last: pd.Timestamp) -> pd.DataFrame:
+    """The month's visits of an insats that fall inside an executed order of the same client and provider,
     from its execution date (never before) to its end; each visit in one order (the first by
     execution date, then Beställnings-ID). Only the columns the fee rules read come out —
     Personnummer, Datum, Minuter, Beställnings-ID, the texts as codes (categoricals): a national
     month has 14 M such visits, joined to their orders on integer codes, never as text."""
-    v = visits.loc[visits[Col.INSATS] == insats, [Col.PNR, Col.UTFORARE, Col.DATUM, Col.MINUTER]]
+    # one selection of the month's rows of the insats and the four columns read: no copy of the
+    # month's whole visit log first (14 M rows nationally)
+    v = visits.loc[(visits[Col.INSATS] == insats) & (visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last),
+                   [Col.PNR, Col.UTFORARE, Col.DATUM, Col.MINUTER]]
     o = orders.loc[orders[Col.INSATS] == insats, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
                                                   BILL_END]]
     keys = [Col.PNR, Col.UTFORARE]
@@ -125,8 +129,8 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str) -> pd.Da
         tied = m[several]
         tied = tied.assign(_s=o[Col.KORREKT_VERKST].to_numpy()[tied["_o"]],
                            _b=o[Col.BESTALLNING_ID].to_numpy()[tied["_o"]])
-        first = tied.sort_values(["_s", "_b"]).drop_duplicates("_v")[["_v", "_o"]]
-        m = pd.concat([m[~several], first])
+        chosen = tied.sort_values(["_s", "_b"]).drop_duplicates("_v")[["_v", "_o"]]
+        m = pd.concat([m[~several], chosen])
     rows, order = m["_v"].to_numpy(), m["_o"].to_numpy()
     ids, id_texts = pd.factorize(o[Col.BESTALLNING_ID], use_na_sentinel=True)
     return pd.DataFrame({
@@ -134,14 +138,6 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str) -> pd.Da
         Col.DATUM: v[Col.DATUM].to_numpy()[rows], Col.MINUTER: v[Col.MINUTER].iloc[rows].array,
         Col.BESTALLNING_ID: pd.Categorical.from_codes(ids[order], categories=pd.Index(id_texts, dtype="str")),
     })
-
-
-# the visit columns the fee rules read; the rest of a (wide) visit export is never copied
-VISIT_COLUMNS = (Col.PNR, Col.UTFORARE, Col.INSATS, Col.DATUM, Col.MINUTER)
-
-
-def _month_visits(visits: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    return visits.loc[(visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last), list(VISIT_COLUMNS)]
 
 
 def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
@@ -157,7 +153,7 @@ def home_care_hours(orders: pd.DataFrame, visits: pd.DataFrame, first: pd.Timest
     hours, at most the granted (seed 003: "beslutad, beviljad och utförd"), or as configured.
     Returns (per order, the orders whose performed time exceeds the granted)."""
     if hem is None:  # the month's Hemtjänst visits inside their orders (basis passes them in)
-        hem = _in_orders(_month_visits(visits, first, last), orders, Insats.HEMTJANST)
+        hem = _in_orders(visits, orders, Insats.HEMTJANST, first, last)
     minutes = hem[Col.MINUTER].astype("float64")
     hem = hem.assign(_h=round_half_up((minutes / 60).to_numpy()).to_numpy() if options.hour_rounding == "besok"
                      else minutes / 60)
@@ -199,12 +195,11 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
           first: pd.Timestamp, last: pd.Timestamp, tariffs: Tariffs, options: Options = Options()) -> Fees:
     """One row per client billed in the month, its article lines, and the orders over their granted
     time. orders: from billing_orders. utrymme: Personnummer, Avgiftsutrymme and optionally KALLA."""
-    month_visits = _month_visits(visits, first, last)
-    hem_v = _in_orders(month_visits, orders, Insats.HEMTJANST)
+    hem_v = _in_orders(visits, orders, Insats.HEMTJANST, first, last)
     per_order, over = home_care_hours(orders, visits, first, last, options, hem=hem_v)
     performed = per_text(hem_v.groupby(Col.PNR, observed=True)[Col.MINUTER].sum()).astype("float64") / 60
     billed = per_order.groupby(Col.PNR)["_billed"].sum()
-    dagv = _in_orders(month_visits, orders, Insats.DAGVERKSAMHET)
+    dagv = _in_orders(visits, orders, Insats.DAGVERKSAMHET, first, last)
     days = per_text(dagv.drop_duplicates([Col.PNR, Col.DATUM]).groupby(Col.PNR, observed=True).size())
     larm = alarm_units(orders, first, last, options.alarm == "dag")
 
