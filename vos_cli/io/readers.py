@@ -28,7 +28,7 @@ import pandas as pd
 from vos_cli import personnummer
 from vos_cli.config import Config
 from vos_cli.errors import InputFileError
-from vos_cli.frames import STR, coded, plain, release_memory
+from vos_cli.frames import NON_ASCII, STR, coded, plain, release_memory
 from vos_cli.io.contract import (
     CHOICE,
     COMMON_ALIASES,
@@ -572,7 +572,7 @@ def _read_csv_arrow(body, encoding: str, sep: str, header: list[str], first_line
     try:
         blocks = pacsv.open_csv(
             pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, encoding=encoding, use_threads=True),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
                                              newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, null_values=[],
@@ -729,7 +729,7 @@ def leave_out_totals(frame: pd.DataFrame, file_label: str) -> tuple[pd.DataFrame
                            else col.dropna().unique()).astype("str")
         # a total says sum/tot or starts with =: only such texts (or non-ASCII ones, for the case
         # folding) go to the pattern, which Python runs a text at a time
-        values = values[values.str.contains("(?i)sum|tot|=|[^\x01-\x7f]").fillna(False).astype(bool)]
+        values = values[values.str.contains("(?i)sum|tot|=|" + NON_ASCII).fillna(False).astype(bool)]
         hits = values[values.str.match(pattern).fillna(False).astype(bool)]
         return frame[c].isin(hits) if len(hits) else pd.Series(False, index=frame.index)
 

@@ -304,7 +304,7 @@ class Ledger:
         thousands of rows). The columns are plain (text, integers, floats): nothing to convert."""
         with self._guard(), self.engine.connect() as conn:
             compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-            params = [compiled.params[k] for k in compiled.positiontup] if compiled.positional else compiled.params
+            params = _driver_params(compiled, compiled.params)
             cursor = conn.connection.driver_connection.cursor()
             try:
                 cursor.execute(compiled.string, params)
@@ -377,8 +377,13 @@ def _insert_many(conn, table: sa.Table, records: list[dict[str, Any]]) -> None:
     The columns are all plain (text, integers, floats), which need no conversion on the way in."""
     keys = list(records[0])
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
-    params: list = [tuple(r[k] for k in compiled.positiontup) for r in records] if compiled.positional else records
-    conn.exec_driver_sql(compiled.string, params)
+    conn.exec_driver_sql(compiled.string, [_driver_params(compiled, r) for r in records])
+
+
+def _driver_params(compiled, values: dict[str, Any]) -> tuple | dict[str, Any]:
+    """Named values in the driver's parameter style: a tuple in the statement's order (SQLite's ?)
+    or the names themselves (PostgreSQL's %(name)s)."""
+    return tuple(values[k] for k in compiled.positiontup) if compiled.positional else values
 
 
 def _json(obj: Any) -> str:
