@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import frame, pnr
+from vos_cli.frames import coded
 from vos_cli.io.contract import Col
 from vos_cli.rules import execution as rule
 
@@ -179,3 +182,40 @@ def test_comment_names_both_a_late_acknowledgement_and_a_late_written_order():
     assert out.loc["O1", Col.KOMMENTAR] == ("Bekräftad efter fristen · Skriftlig beställning senare än "
                                             "3 vardagar efter muntligt beslut")
     assert out.loc["O2", Col.KOMMENTAR] == "Skriftlig beställning senare än 3 vardagar efter muntligt beslut"
+
+
+KEYS = [Col.PNR, Col.UTFORARE, Col.INSATS]
+NAME = st.sampled_from(["a", "b", "Hemtjänst"])
+DAY = st.integers(0, 60)  # days from 2026-01-30: the log's ends, February 29th-less months, gaps
+
+
+def _first_by_hand(visits: pd.DataFrame, orders: pd.DataFrame) -> list:
+    """The first visit day on or after each order's start with the same client, provider and insats."""
+    out = []
+    for _, o in orders.iterrows():
+        same = visits[(visits[KEYS] == o[KEYS]).all(axis=1)]
+        days = same.loc[same[Col.DATUM] >= o[Col.STARTDATUM], Col.DATUM]
+        out.append(days.min() if len(days) else pd.NaT)
+    return out
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(NAME, NAME, NAME, DAY), max_size=30), st.lists(st.tuples(NAME, NAME, NAME, DAY), max_size=12),
+       st.booleans())
+def test_first_visit_on_or_after_start_by_search_is_the_first_by_hand(visit_rows, order_rows, coded_visits):
+    """The execution date's first visit found by one sort and a binary search per order equals the
+    first visit found by looking at every visit: starts before, inside and after the log, the same
+    day, keys that differ in one column only, keys the log does not have."""
+    day0 = pd.Timestamp("2026-01-30")
+
+    def table(rows, day_col):
+        f = pd.DataFrame([r[:3] for r in rows], columns=KEYS, dtype="str")
+        f[day_col] = pd.Series([day0 + pd.Timedelta(days=r[3]) for r in rows], dtype="datetime64[us]")
+        return f
+
+    visits, orders = table(visit_rows, Col.DATUM), table(order_rows, Col.STARTDATUM)
+    if coded_visits and len(visits):
+        visits[KEYS] = visits[KEYS].apply(coded)
+    found = rule.first_on_or_after(visits, orders, KEYS)
+    assert list(pd.Series(found, dtype="datetime64[us]")) == \
+        list(pd.Series(_first_by_hand(table(visit_rows, Col.DATUM), orders), dtype="datetime64[us]"))

@@ -1,11 +1,12 @@
 """vos_cli.frames.isin gives exactly what pandas' Series.isin gives, only faster on text columns; a coded
 (categorical) column is the same texts as the plain column, back and forth, and isin agrees on it."""
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vos_cli.frames import coded, isin, per_text, plain, shared_codes
+from vos_cli.frames import coded, isin, per_text, plain, shared_codes, shared_keys
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
@@ -55,6 +56,23 @@ def test_join_on_shared_codes_is_the_join_on_text(left_rows, right_rows, code_le
     on_codes = lk.assign(_l=range(len(left))).merge(rk.assign(_r=range(len(right))), on=cols)
     on_text = left.assign(_l=range(len(left))).merge(right.assign(_r=range(len(right))), on=cols)
     assert sorted(zip(on_codes["_l"], on_codes["_r"])) == sorted(zip(on_text["_l"], on_text["_r"]))
+    # one integer per row: equal keys are the same pairs again
+    lkey, rkey = shared_keys(coded_left, right, cols)
+    pairs = [(i, j) for i in range(len(left)) for j in range(len(right)) if lkey[i] == rkey[j]]
+    assert pairs == sorted(zip(on_text["_l"], on_text["_r"]))
+
+
+def test_shared_keys_renumber_when_the_combinations_pass_two_billion():
+    """Three columns of 2 000 distinct texts each: 8·10⁹ combinations do not fit below 2**31, so the
+    keys are renumbered on the way — still equal exactly when the texts are."""
+    n = 2000
+    texts = pd.Series([f"t{i}" for i in range(n)], dtype="str")
+    left = pd.DataFrame({"a": texts, "b": texts[::-1].reset_index(drop=True), "c": texts})
+    right = pd.concat([left.iloc[[5, 1999, 0]], pd.DataFrame({"a": ["t5"], "b": ["t5"], "c": ["zz"]}, dtype="str")],
+                      ignore_index=True)
+    lkey, rkey = shared_keys(left.apply(coded), right, ["a", "b", "c"])
+    assert lkey.max() < 2**31 and len(np.unique(lkey)) == n
+    assert [int(np.flatnonzero(lkey == k)[0]) if (lkey == k).any() else None for k in rkey] == [5, 1999, 0, None]
 
 
 def test_per_text_indexes_a_coded_result_by_its_texts():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import shared_codes
+from vos_cli.frames import shared_keys
 from vos_cli.io.contract import Col, Insats
 from vos_cli.rules import calendar
 
@@ -156,6 +156,30 @@ def chain_end(orders: pd.DataFrame, executed: pd.Series) -> tuple[pd.Series, pd.
     return end.reindex(orders.index).astype("datetime64[us]"), by.reindex(orders.index).astype("str")
 
 
+def first_on_or_after(visits: pd.DataFrame, orders: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each order, the first visit day on or after its Startdatum with the same `keys` (NaT: none).
+
+    One integer per visit — the key (client, provider, insats as shared integer codes) times the
+    days the log spans, plus the day — sorted once; each order's first visit is a binary search for
+    its own key and start day. A nation's visit log (23 M rows) is never turned into text nor hashed."""
+    vkey, okey = shared_keys(visits, orders, keys)
+    vday = visits[Col.DATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+    sday = orders[Col.STARTDATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+    dated = ~np.isnat(vday)
+    found = np.full(len(orders), np.datetime64("NaT"), dtype="datetime64[D]")
+    if not dated.any():
+        return found.astype("datetime64[us]")
+    day0, span = vday[dated].min(), int((vday[dated].max() - vday[dated].min()).astype(np.int64)) + 2
+    visit_at = np.sort(vkey[dated] * span + (vday[dated] - day0).astype(np.int64))
+    del vkey, vday, dated
+    # a start before the log asks for the key's first visit; after it, for a day no visit has
+    starts = np.clip(np.where(np.isnat(sday), 0, (sday - day0).astype(np.int64)), 0, span - 1)
+    at = np.minimum(np.searchsorted(visit_at, okey * span + starts), len(visit_at) - 1)
+    hit = (visit_at[at] // span == okey) & (visit_at[at] >= okey * span + starts) & ~np.isnat(sday)
+    found[hit] = day0 + (visit_at[at[hit]] % span).astype("timedelta64[D]")
+    return found.astype("datetime64[us]")
+
+
 def execution_dates(orders: pd.DataFrame, visits: pd.DataFrame, log_start: pd.Timestamp | None) -> pd.DataFrame:
     """Every order with its first performed visit, correct execution date and status.
 
@@ -166,14 +190,7 @@ def execution_dates(orders: pd.DataFrame, visits: pd.DataFrame, log_start: pd.Ti
     o = orders.copy()
     keys = [Col.PNR, Col.UTFORARE, Col.INSATS]
     if log_start is not None and len(visits):
-        # on integer codes for client, provider and insats: a city's visit log has 3 M distinct
-        # visit days, never turned into text
-        vk, ok = shared_codes(visits, o, keys)
-        days = vk.assign(**{Col.DATUM: visits[Col.DATUM]}).drop_duplicates().sort_values(Col.DATUM)
-        left = ok.assign(**{Col.STARTDATUM: o[Col.STARTDATUM]}).reset_index().sort_values(Col.STARTDATUM)
-        found = pd.merge_asof(left, days, left_on=Col.STARTDATUM, right_on=Col.DATUM, by=keys,
-                              direction="forward", allow_exact_matches=True)
-        first_visit = found.set_index("index")[Col.DATUM].reindex(o.index).astype("datetime64[us]")
+        first_visit = pd.Series(first_on_or_after(visits, o, keys), index=o.index)
         first_visit = first_visit.where(~(first_visit > o[Col.SLUTDATUM]))
     else:
         first_visit = pd.Series(pd.NaT, index=o.index, dtype="datetime64[us]")
