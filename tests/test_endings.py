@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import frame, pnr
+from vos_cli.frames import coded
 from vos_cli.io.contract import Col
 from vos_cli.rules import endings as rule
 
@@ -81,3 +84,27 @@ def test_exempt_reason_and_other_insats_keep_need_end():
     assert ends.loc["O1", Col.JUSTERAT_SLUT] == pd.Timestamp("2026-03-10")
     assert ends.loc["O2", Col.JUSTERAT_SLUT] == pd.Timestamp("2026-03-10")
     assert absence.empty
+
+
+ROW = st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from(["Norr", "Söder"]), st.integers(0, 40))
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(ROW, max_size=30), st.lists(ROW, max_size=12), st.booleans())
+def test_visited_is_the_join_on_text(visit_rows, day_rows, coded_visits):
+    """Whether a day of unplanned absence had a visit, found by sorting the visits of the days' clients
+    in the days' span, equals pandas' join on the texts (a missing personnummer matching a missing one)."""
+    keys = [Col.PNR, Col.UTFORARE]
+    day0 = pd.Timestamp("2026-02-10")
+
+    def table(rows):
+        f = pd.DataFrame([r[:2] for r in rows], columns=keys, dtype="str")
+        f[Col.DATUM] = pd.Series([day0 + pd.Timedelta(days=r[2]) for r in rows], dtype="datetime64[us]")
+        return f
+
+    visits, days = table(visit_rows), table(day_rows)
+    joined = days.merge(visits.drop_duplicates(), on=keys + [Col.DATUM], how="left", indicator=True)
+    if coded_visits and len(visits):
+        visits[keys] = visits[keys].apply(coded)
+    found = rule.visited(visits, days, keys) if len(days) else []
+    assert list(found) == list(joined["_merge"] == "both")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import plain
+from vos_cli.frames import isin, shared_keys
 from vos_cli.io.contract import Col, Insats
 from vos_cli.rules.execution import END
 
@@ -41,6 +41,24 @@ def intervals(days: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def visited(visits: pd.DataFrame, days: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each row of `days`, whether the visit log has a visit with the same `keys` on its Datum.
+    Only the visits of the days' clients in the days' span are looked at, as one integer per visit
+    (key and day) sorted once: a nation's visit log is neither turned into text nor hashed."""
+    near = isin(visits[keys[0]], days[keys[0]]).to_numpy() & \
+        (visits[Col.DATUM] >= days[Col.DATUM].min()).to_numpy() & (visits[Col.DATUM] <= days[Col.DATUM].max()).to_numpy()
+    v = visits.loc[near, keys + [Col.DATUM]]
+    if not len(v):
+        return np.zeros(len(days), dtype=bool)
+    vkey, dkey = shared_keys(v, days, keys)
+    day0 = days[Col.DATUM].min()
+    span = (days[Col.DATUM].max() - day0).days + 1
+    at_visit = np.sort(vkey * span + (v[Col.DATUM] - day0).dt.days.to_numpy())
+    at_day = dkey * span + (days[Col.DATUM] - day0).dt.days.to_numpy()
+    pos = np.minimum(np.searchsorted(at_visit, at_day), len(at_visit) - 1)
+    return at_visit[pos] == at_day
+
+
 def end_dates(orders: pd.DataFrame, visits: pd.DataFrame, exempt_reasons: list[str] | tuple[str, ...] = (),
               rule_days: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every order with both `Avslut meddelat` (N) and `Behov upphör` (E).
@@ -62,9 +80,7 @@ def end_dates(orders: pd.DataFrame, visits: pd.DataFrame, exempt_reasons: list[s
     window = o[short].assign(_from=e[short] + pd.Timedelta(days=1), _to=adjusted[short])
     days = expand_days(window, "_from", "_to", [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE])
     if len(visits) and len(days):
-        seen = plain(visits[[Col.PNR, Col.UTFORARE, Col.DATUM]].drop_duplicates())
-        days = days.merge(seen, on=[Col.PNR, Col.UTFORARE, Col.DATUM], how="left", indicator=True)
-        days = days[days["_merge"] == "left_only"].drop(columns="_merge")
+        days = days[~visited(visits, days, [Col.PNR, Col.UTFORARE])]
     absence = intervals(days, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE])
     per_order = absence.groupby(Col.BESTALLNING_ID)[Col.DAGAR].sum()
     o[Col.OPLANERAD_DAGAR] = o[Col.BESTALLNING_ID].map(per_order).fillna(0).astype("Int64")
