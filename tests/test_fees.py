@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import frame, municipal_config, pnr
+from vos_cli.frames import coded
 from vos_cli.io.contract import Col
 from vos_cli.reports.fees import tariffs
 from vos_cli.rules import endings, execution
@@ -122,3 +125,52 @@ def test_tariffs_of_two_different_years():
     assert b.loc[P, Col.AVGIFT_FORE_TAK] == 410.0
     b, _, _ = run([order()], [visit("2026-03-02", 60)])
     assert b.loc[P, Col.AVGIFT_FORE_TAK] == 435.0
+
+
+KEY = st.sampled_from(["a", "b", None])
+VISIT = st.tuples(KEY, st.sampled_from(["Norr", "Söder"]), st.sampled_from(["Hemtjänst", "Ledsagning"]),
+                  st.integers(0, 40), st.integers(1, 90))
+ORDER = st.tuples(KEY, st.sampled_from(["Norr", "Söder"]), st.sampled_from(["Hemtjänst", "Ledsagning"]),
+                  st.integers(0, 40), st.one_of(st.none(), st.integers(0, 40)), st.sampled_from(["O1", "O2", "O3"]))
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(VISIT, max_size=30), st.lists(ORDER, max_size=8), st.booleans())
+# visits on the execution date and on the billing end of their one order (day 9 = 1 March) ...
+@example([("a", "Norr", "Hemtjänst", 12, 30), ("a", "Norr", "Hemtjänst", 15, 45), ("a", "Norr", "Hemtjänst", 16, 5)],
+         [("a", "Norr", "Hemtjänst", 12, 3, "O1")], True)
+# ... and inside two orders: the earlier execution date, then the lower Beställnings-ID
+@example([("a", "Norr", "Hemtjänst", 20, 30), ("a", "Norr", "Hemtjänst", 12, 45), ("a", "Norr", "Hemtjänst", 10, 5)],
+         [("a", "Norr", "Hemtjänst", 12, None, "O2"), ("a", "Norr", "Hemtjänst", 10, 10, "O3"),
+          ("a", "Norr", "Hemtjänst", 12, None, "O1")], False)
+def test_visits_in_orders_by_search_are_the_visits_in_orders_by_hand(visit_rows, order_rows, coded_visits):
+    """Each of the month's Hemtjänst visits in at most one order of its client and provider, from the
+    execution date to the billing end (open or not), the earliest execution date first, then the
+    lowest Beställnings-ID — whether the visit has no order, one, or several that overlap."""
+    day0, first, last = pd.Timestamp("2026-02-20"), pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-31")
+    days = lambda n: day0 + pd.Timedelta(days=n)  # noqa: E731
+    visits = pd.DataFrame([r[:3] for r in visit_rows], columns=[Col.PNR, Col.UTFORARE, Col.INSATS], dtype="str")
+    visits[Col.DATUM] = pd.Series([days(r[3]) for r in visit_rows], dtype="datetime64[us]")
+    visits[Col.MINUTER] = pd.Series([r[4] for r in visit_rows], dtype="Int64")
+    orders = pd.DataFrame([r[:3] + (r[5],) for r in order_rows],
+                          columns=[Col.PNR, Col.UTFORARE, Col.INSATS, Col.BESTALLNING_ID], dtype="str")
+    orders[Col.KORREKT_VERKST] = pd.Series([days(r[3]) for r in order_rows], dtype="datetime64[us]")
+    orders[rule.BILL_END] = pd.Series([None if r[4] is None else days(r[3] + r[4]) for r in order_rows],
+                                      dtype="datetime64[us]")
+    expected = []
+    for _, v in visits.iterrows():
+        if v[Col.INSATS] != "Hemtjänst" or not first <= v[Col.DATUM] <= last:
+            continue
+        same = orders[(orders[Col.INSATS] == "Hemtjänst") & (orders[Col.UTFORARE] == v[Col.UTFORARE])
+                      & ((orders[Col.PNR] == v[Col.PNR]) | (orders[Col.PNR].isna() & pd.isna(v[Col.PNR])))
+                      & (orders[Col.KORREKT_VERKST] <= v[Col.DATUM])
+                      & (orders[rule.BILL_END].isna() | (orders[rule.BILL_END] >= v[Col.DATUM]))]
+        if len(same):
+            o = same.sort_values([Col.KORREKT_VERKST, Col.BESTALLNING_ID]).iloc[0]
+            expected.append((v[Col.PNR], v[Col.DATUM], v[Col.MINUTER], o[Col.BESTALLNING_ID]))
+    if coded_visits and len(visits):
+        visits[[Col.PNR, Col.UTFORARE, Col.INSATS]] = visits[[Col.PNR, Col.UTFORARE, Col.INSATS]].apply(coded)
+    got = rule._in_orders(visits, orders, "Hemtjänst", first, last)
+    norm = lambda rows: sorted(rows, key=lambda r: tuple(map(str, r)))  # noqa: E731
+    assert norm([tuple(None if pd.isna(x) else x for x in r) for r in got.itertuples(index=False)]) == \
+        norm([tuple(None if pd.isna(x) else x for x in r) for r in expected])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import isin, per_text, shared_codes
+from vos_cli.frames import isin, per_text, shared_keys
 from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules import execution as exe
 from vos_cli.rules.compensation import round_half_up, to_ore
@@ -108,34 +108,49 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: p
     """The month's visits of an insats that fall inside an executed order of the same client and provider,
     from its execution date (never before) to its end; each visit in one order (the first by
     execution date, then Beställnings-ID). Only the columns the fee rules read come out —
-    Personnummer, Datum, Minuter, Beställnings-ID, the texts as codes (categoricals): a national
-    month has 14 M such visits, joined to their orders on integer codes, never as text."""
-    # one selection of the month's rows of the insats and the four columns read: no copy of the
-    # month's whole visit log first (14 M rows nationally)
-    v = visits.loc[(visits[Col.INSATS] == insats) & (visits[Col.DATUM] >= first) & (visits[Col.DATUM] <= last),
-                   [Col.PNR, Col.UTFORARE, Col.DATUM, Col.MINUTER]]
+    Personnummer, Datum, Minuter, Beställnings-ID, the texts as codes (categoricals).
+
+    A national month has 14 M such visits: each is looked up among the orders sorted by client and
+    provider (one integer key, `shared_keys`) by binary search, not by pandas' hash join, whose
+    tables and matched pairs cost 1.5 GB. A visit with one order of its key (almost all) is checked
+    against that order; only visits with several orders are expanded to their candidates."""
+    keys = [Col.PNR, Col.UTFORARE]
+    day = visits[Col.DATUM]
+    rows = np.flatnonzero(((visits[Col.INSATS] == insats) & (day >= first) & (day <= last)).to_numpy())
     o = orders.loc[orders[Col.INSATS] == insats, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
                                                   BILL_END]]
-    keys = [Col.PNR, Col.UTFORARE]
-    vk, ok = shared_codes(v, o, keys)
-    m = vk.assign(_v=np.arange(len(v))).merge(ok.assign(_o=np.arange(len(o))), on=keys)[["_v", "_o"]]
-    day = v[Col.DATUM].to_numpy()[m["_v"]]
-    start, end = o[Col.KORREKT_VERKST].to_numpy()[m["_o"]], o[BILL_END].to_numpy()[m["_o"]]
-    m = m[(day >= start) & (np.isnat(end) | (day <= end))]
-    # almost every visit is inside one order: only those inside several are sorted to pick one
-    # (sorting a national month's 14 M matches by Beställnings-ID took most of this rule's time)
-    several = m["_v"].duplicated(keep=False)
-    if several.any():
-        tied = m[several]
-        tied = tied.assign(_s=o[Col.KORREKT_VERKST].to_numpy()[tied["_o"]],
-                           _b=o[Col.BESTALLNING_ID].to_numpy()[tied["_o"]])
-        chosen = tied.sort_values(["_s", "_b"]).drop_duplicates("_v")[["_v", "_o"]]
-        m = pd.concat([m[~several], chosen])
-    rows, order = m["_v"].to_numpy(), m["_o"].to_numpy()
+    vkey, okey = shared_keys(visits[keys].iloc[rows], o, keys)
+    # the orders by key, then execution date and Beställnings-ID: the first inside is the one chosen
+    by = o.assign(_k=okey, _p=np.arange(len(o))).sort_values(["_k", Col.KORREKT_VERKST, Col.BESTALLNING_ID],
+                                                             kind="stable")
+    sorted_key, pos = by["_k"].to_numpy(), by["_p"].to_numpy()
+    start = by[Col.KORREKT_VERKST].to_numpy(dtype="datetime64[us]")
+    end = by[BILL_END].to_numpy(dtype="datetime64[us]")
+    lo = np.searchsorted(sorted_key, vkey, side="left")
+    count = np.searchsorted(sorted_key, vkey, side="right") - lo
+    del vkey
+    when = day.to_numpy(dtype="datetime64[us]")[rows]
+    chosen = np.full(len(rows), -1, dtype=np.int64)
+    one = np.flatnonzero(count == 1)
+    c = lo[one]
+    inside = (when[one] >= start[c]) & (np.isnat(end[c]) | (when[one] <= end[c]))
+    chosen[one[inside]] = c[inside]
+    several = np.flatnonzero(count > 1)
+    if len(several):
+        each = np.repeat(several, count[several])
+        cand = lo[each] + (np.arange(len(each)) - np.repeat(np.cumsum(count[several]) - count[several],
+                                                            count[several]))
+        inside = (when[each] >= start[cand]) & (np.isnat(end[cand]) | (when[each] <= end[cand]))
+        each, cand = each[inside], cand[inside]
+        firsts = np.unique(each, return_index=True)[1]  # candidates are in sort order per visit
+        chosen[each[firsts]] = cand[firsts]
+    del lo, count
+    kept = chosen >= 0
+    at, order = rows[kept], pos[chosen[kept]]
     ids, id_texts = pd.factorize(o[Col.BESTALLNING_ID], use_na_sentinel=True)
     return pd.DataFrame({
-        Col.PNR: v[Col.PNR].iloc[rows].array,
-        Col.DATUM: v[Col.DATUM].to_numpy()[rows], Col.MINUTER: v[Col.MINUTER].iloc[rows].array,
+        Col.PNR: visits[Col.PNR].iloc[at].array,
+        Col.DATUM: when[kept], Col.MINUTER: visits[Col.MINUTER].iloc[at].array,
         Col.BESTALLNING_ID: pd.Categorical.from_codes(ids[order], categories=pd.Index(id_texts, dtype="str")),
     })
 
