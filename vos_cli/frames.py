@@ -69,15 +69,19 @@ def shared_codes(left: pd.DataFrame, right: pd.DataFrame, cols: list[str]) -> tu
     matches a missing key, as in pandas' merge on text; a right text the left lacks matches nothing."""
     lk, rk = pd.DataFrame(index=left.index), pd.DataFrame(index=right.index)
     for c in cols:
-        if isinstance(left[c].dtype, pd.CategoricalDtype):
-            codes, texts = left[c].cat.codes.to_numpy(), left[c].cat.categories
-        else:
-            codes, texts = pd.factorize(left[c], use_na_sentinel=True)
-            texts = pd.Index(texts, dtype="str")
-        found = texts.get_indexer(plain(right[[c]])[c])
-        found[(found < 0) & right[c].notna().to_numpy()] = -2
-        lk[c], rk[c] = codes.astype(np.int32), found.astype(np.int32)
+        lk[c], rk[c] = _shared_codes(left[c], right[c])
     return lk, rk
+
+
+def _shared_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(left.dtype, pd.CategoricalDtype):  # the codes as they are (no copy)
+        codes, texts = left.cat.codes.to_numpy(), left.cat.categories
+    else:
+        codes, texts = pd.factorize(left, use_na_sentinel=True)
+        texts = pd.Index(texts, dtype="str")
+    found = texts.get_indexer(plain(right.to_frame())[right.name])
+    found[(found < 0) & right.notna().to_numpy()] = -2
+    return codes.astype(np.int32, copy=False), found.astype(np.int32)
 
 
 def shared_keys(left: pd.DataFrame, right: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -86,17 +90,20 @@ def shared_keys(left: pd.DataFrame, right: pd.DataFrame, cols: list[str]) -> tup
     a right key with a text the left lacks equals no left key. For joins by sorting and binary search
     (`numpy.searchsorted`) instead of pandas' hash join, whose tables cost a gigabyte for a nation's
     visit log."""
-    lk, rk = shared_codes(left, right, cols)
     lkey, rkey = np.zeros(len(left), np.int64), np.zeros(len(right), np.int64)
     size = 1
-    for c in cols:
+    for c in cols:  # a column at a time: only the key and one column's codes in memory
         # codes + 2: a missing text is 1, a right text the left lacks 0 (never on the left)
-        lc, rc = lk[c].to_numpy().astype(np.int64) + 2, rk[c].to_numpy().astype(np.int64) + 2
-        radix = int(max(lc.max(initial=1), rc.max(initial=1))) + 1
+        lc, rc = _shared_codes(left[c], right[c])
+        radix = int(max(lc.max(initial=0), rc.max(initial=0))) + 3
         if size * radix >= 2**31:  # renumber the keys so far densely (rare: 2 billion combinations)
             ids, uniques = pd.factorize(np.concatenate([lkey, rkey]))
             lkey, rkey, size = ids[:len(left)].astype(np.int64), ids[len(left):].astype(np.int64), len(uniques)
-        lkey, rkey, size = lkey * radix + lc, rkey * radix + rc, size * radix
+        for key, codes in ((lkey, lc), (rkey, rc)):  # in place: no temporary of a nation's visit count
+            key *= radix
+            key += codes
+            key += 2
+        size *= radix
     return lkey, rkey
 
 

@@ -162,16 +162,23 @@ def first_on_or_after(visits: pd.DataFrame, orders: pd.DataFrame, keys: list[str
     One integer per visit — the key (client, provider, insats as shared integer codes) times the
     days the log spans, plus the day — sorted once; each order's first visit is a binary search for
     its own key and start day. A nation's visit log (23 M rows) is never turned into text nor hashed."""
-    vkey, okey = shared_keys(visits, orders, keys)
-    vday = visits[Col.DATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-    sday = orders[Col.STARTDATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-    dated = ~np.isnat(vday)
+    dated = visits[Col.DATUM].notna().to_numpy()
     found = np.full(len(orders), np.datetime64("NaT"), dtype="datetime64[D]")
     if not dated.any():
         return found.astype("datetime64[us]")
-    day0, span = vday[dated].min(), int((vday[dated].max() - vday[dated].min()).astype(np.int64)) + 2
-    visit_at = np.sort(vkey[dated] * span + (vday[dated] - day0).astype(np.int64))
-    del vkey, vday, dated
+    v = visits if dated.all() else visits[dated]
+    vkey, okey = shared_keys(v, orders, keys)
+    # in place, a column of the visit count at a time: the day number, the key times the span plus it
+    visit_at = v[Col.DATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]").view(np.int64)
+    day0 = int(visit_at.min())
+    span = int(visit_at.max()) - day0 + 2
+    visit_at -= day0
+    vkey *= span
+    visit_at += vkey
+    del vkey, v
+    visit_at.sort()
+    day0 = np.datetime64(day0, "D")
+    sday = orders[Col.STARTDATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
     # a start before the log asks for the key's first visit; after it, for a day no visit has
     starts = np.clip(np.where(np.isnat(sday), 0, (sday - day0).astype(np.int64)), 0, span - 1)
     at = np.minimum(np.searchsorted(visit_at, okey * span + starts), len(visit_at) - 1)

@@ -112,47 +112,47 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: p
 
     A national month has 14 M such visits: each is looked up among the orders sorted by client and
     provider (one integer key, `shared_keys`) by binary search, not by pandas' hash join, whose
-    tables and matched pairs cost 1.5 GB. A visit with one order of its key (almost all) is checked
-    against that order; only visits with several orders are expanded to their candidates."""
+    tables and matched pairs cost 1.5 GB; a million visits at a time, each with its candidate orders."""
     keys = [Col.PNR, Col.UTFORARE]
     day = visits[Col.DATUM]
-    rows = np.flatnonzero(((visits[Col.INSATS] == insats) & (day >= first) & (day <= last)).to_numpy())
+    small = np.int32 if max(len(visits), len(orders)) < 2**31 else np.int64  # positions: half the memory
+    rows = np.flatnonzero(((visits[Col.INSATS] == insats) & (day >= first) & (day <= last)).to_numpy()).astype(small)
     o = orders.loc[orders[Col.INSATS] == insats, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
                                                   BILL_END]]
-    vkey, okey = shared_keys(visits[keys].iloc[rows], o, keys)
+    # the visits' key columns taken without their index (a nation's 14 M index values are 112 MB)
+    vkey, okey = shared_keys(pd.DataFrame({k: visits[k].array.take(rows) for k in keys}), o, keys)
     # the orders by key, then execution date and Beställnings-ID: the first inside is the one chosen
     by = o.assign(_k=okey, _p=np.arange(len(o))).sort_values(["_k", Col.KORREKT_VERKST, Col.BESTALLNING_ID],
                                                              kind="stable")
     sorted_key, pos = by["_k"].to_numpy(), by["_p"].to_numpy()
     start = by[Col.KORREKT_VERKST].to_numpy(dtype="datetime64[us]")
     end = by[BILL_END].to_numpy(dtype="datetime64[us]")
-    lo = np.searchsorted(sorted_key, vkey, side="left")
-    count = np.searchsorted(sorted_key, vkey, side="right") - lo
-    del vkey
-    when = day.to_numpy(dtype="datetime64[us]")[rows]
-    chosen = np.full(len(rows), -1, dtype=np.int64)
-    one = np.flatnonzero(count == 1)
-    c = lo[one]
-    inside = (when[one] >= start[c]) & (np.isnat(end[c]) | (when[one] <= end[c]))
-    chosen[one[inside]] = c[inside]
-    several = np.flatnonzero(count > 1)
-    if len(several):
-        each = np.repeat(several, count[several])
-        cand = lo[each] + (np.arange(len(each)) - np.repeat(np.cumsum(count[several]) - count[several],
-                                                            count[several]))
+    days = day.to_numpy(dtype="datetime64[us]")
+    chosen = np.full(len(rows), -1, dtype=small)
+    for block in range(0, len(rows), _BLOCK):  # a block of visits at a time: the search's arrays stay small
+        key, when = vkey[block:block + _BLOCK], days[rows[block:block + _BLOCK]]
+        lo = np.searchsorted(sorted_key, key, side="left")
+        count = np.searchsorted(sorted_key, key, side="right") - lo
+        each = np.repeat(np.arange(len(key)), count)  # a visit with several orders of its key: each candidate
+        cand = lo[each] + np.arange(len(each)) - np.repeat(np.cumsum(count) - count, count)
         inside = (when[each] >= start[cand]) & (np.isnat(end[cand]) | (when[each] <= end[cand]))
         each, cand = each[inside], cand[inside]
         firsts = np.unique(each, return_index=True)[1]  # candidates are in sort order per visit
-        chosen[each[firsts]] = cand[firsts]
-    del lo, count
+        chosen[block + each[firsts]] = cand[firsts]
+    del vkey
     kept = chosen >= 0
     at, order = rows[kept], pos[chosen[kept]]
+    del rows, chosen
     ids, id_texts = pd.factorize(o[Col.BESTALLNING_ID], use_na_sentinel=True)
+    ids = ids.astype(small)
     return pd.DataFrame({
-        Col.PNR: visits[Col.PNR].iloc[at].array,
-        Col.DATUM: when[kept], Col.MINUTER: visits[Col.MINUTER].iloc[at].array,
+        Col.PNR: visits[Col.PNR].array.take(at),
+        Col.DATUM: days[at], Col.MINUTER: visits[Col.MINUTER].array.take(at),
         Col.BESTALLNING_ID: pd.Categorical.from_codes(ids[order], categories=pd.Index(id_texts, dtype="str")),
-    })
+    }, copy=False)
+
+
+_BLOCK = 1 << 20
 
 
 def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
