@@ -284,6 +284,30 @@ def test_a_failure_after_recording_leaves_the_ledger_as_it_was(one_month, monkey
         book.close()
 
 
+def _tables(ledger: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(ledger) as db:
+        out = {}
+        for table in store.ROW_TABLES:
+            cols = [c[1] for c in db.execute(f"PRAGMA table_info({table})") if c[1] not in ("id", "run_id")]
+            out[table] = sorted(db.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall(), key=repr)
+        return out
+
+
+def test_rows_recorded_a_block_at_a_time_are_the_rows(one_month, tmp_path, monkeypatch):
+    """A nation's month is recorded a block of rows at a time (never millions of dicts at once): in
+    blocks of three rows the ledger holds exactly the rows of the one-block run — none lost at a
+    block's edge, none twice."""
+    src, out = one_month
+    whole = _tables(out / store.FILE_NAME)
+    assert sum(map(len, whole.values())) > 100
+    from vos_cli import batch
+    monkeypatch.setattr(batch, "RECORD_BLOCK", 3)
+    monkeypatch.setattr(store, "INSERT_BLOCK", 2)
+    small = tmp_path / "small"
+    run(src, small, "2026-03")
+    assert _tables(small / store.FILE_NAME) == whole
+
+
 def test_migrations_from_the_first_version_keep_the_data(tmp_path):
     from alembic import command
     from alembic.config import Config as AlembicConfig

@@ -18,10 +18,10 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vos_cli import __version__, history
 from vos_cli import platform as osl
@@ -38,6 +38,9 @@ from vos_cli.reports import overview
 from vos_cli.reports.common import finish, prepare
 from vos_cli.rules import corrections as corr
 from vos_cli.rules import income
+
+if TYPE_CHECKING:
+    import pandas as pd
 from vos_cli.store import ledger as store
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
@@ -195,18 +198,29 @@ def is_quarter_end(day: dt.date) -> bool:
     return (day.month, day.day) in QUARTER_ENDS
 
 
-def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, list[dict[str, Any]]]:
+def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """The rows of a frame as dicts, made a block at a time as the ledger takes them: a nation's
+    month records 2–3 million rows, which as dicts all at once held a gigabyte at the run's end."""
+    for start in range(0, len(frame), RECORD_BLOCK):
+        yield from frame.iloc[start:start + RECORD_BLOCK].to_dict("records")
+
+
+RECORD_BLOCK = 20_000
+
+
+def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, Iterable[dict[str, Any]]]:
     """What the month recorded, in the ledger's form: fee lines and clients, compensation, the
-    corrections it made, the IVO reports of a quarter's end, the statistics per person."""
+    corrections it made, the IVO reports of a quarter's end, the statistics per person — each
+    table's rows made as the ledger inserts them, not all at once."""
     month = period.label
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, Iterable[dict[str, Any]]] = {}
     fees = inputs.outcomes.get("fees")
     if fees is not None:
-        rows["fee_lines"] = corr.fee_lines(fees.articles).assign(manad=month).to_dict("records")
-        rows["fee_clients"] = corr.fee_clients(fees.basis, fees.details).assign(manad=month).to_dict("records")
+        rows["fee_lines"] = _records(corr.fee_lines(fees.articles).assign(manad=month))
+        rows["fee_clients"] = _records(corr.fee_clients(fees.basis, fees.details).assign(manad=month))
     comp = inputs.outcomes.get("compensation")
     if comp is not None:
-        rows["compensation"] = corr.compensation_rows(*comp).assign(manad=month).to_dict("records")
+        rows["compensation"] = _records(corr.compensation_rows(*comp).assign(manad=month))
     rows["corrections"] = [dict(r, manad=month) for r in corr.as_ledger(h.fee_corrections, h.comp_corrections)]
     w = inputs.outcomes.get("waiting")
     if w is not None and is_quarter_end(period.as_of_date):
@@ -221,16 +235,16 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
         rows["invoice_batches"] = [{"batch_id": plan.batch_id, "manad": month, "lopnr": plan.number,
                                     "rader": len(plan.lines), "summa_ore": int(plan.lines["belopp_ore"].sum()),
                                     "skickad": None}]
-        rows["invoice_lines"] = plan.lines.assign(batch_id=plan.batch_id).to_dict("records")
+        rows["invoice_lines"] = _records(plan.lines.assign(batch_id=plan.batch_id))
     cap = inputs.outcomes.get("capacity")
     if cap is not None:
-        rows["fee_capacity"] = income.ledger_rows(cap).assign(manad=month).to_dict("records")
+        rows["fee_capacity"] = _records(income.ledger_rows(cap).assign(manad=month))
     st = inputs.outcomes.get("statistics")
     if st is not None:
         people = st.per_person
         values = people.drop(columns=[Col.PNR]).astype(object).where(people.drop(columns=[Col.PNR]).notna(), None)
-        rows["statistics"] = [{"manad": month, "pnr": p, "varden": json.dumps(v, ensure_ascii=False, default=str)}
-                              for p, v in zip(people[Col.PNR], values.to_dict("records"))]
+        rows["statistics"] = ({"manad": month, "pnr": p, "varden": json.dumps(v, ensure_ascii=False, default=str)}
+                              for p, v in zip(people[Col.PNR], _records(values)))
     return rows
 
 

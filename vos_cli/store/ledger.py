@@ -14,6 +14,7 @@ earlier runs deleted); a kill in between is resolved by the next run from the fo
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy import exc as sa_exc
 from vos_cli.errors import LedgerError
 
 FILE_NAME = "vos.sqlite"
+INSERT_BLOCK = 20_000  # rows per executemany
 LOCK_WAIT_SECONDS = 10.0  # how long to wait for another program's write to the SQLite file
 PENDING, COMPLETE = "pending", "complete"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -202,8 +204,9 @@ class Ledger:
                 version=run.version, indata=_json(run.indata), parametrar=_json(run.parametrar),
                 nyckeltal=_json(run.nyckeltal), summor=_json(run.summor)))
             for name, records in rows.items():
-                batch = [dict(r, run_id=run.run_id) for r in records]
-                if batch:
+                records = iter(records)
+                # a block of rows at a time: a nation's month is millions of rows
+                while batch := [dict(r, run_id=run.run_id) for r in itertools.islice(records, INSERT_BLOCK)]:
                     _insert_many(conn, ROW_TABLES[name], batch)
 
     def complete(self, run_id: str, keep_years: int | None = None) -> None:
