@@ -38,10 +38,10 @@ from vos_cli.reports import overview
 from vos_cli.reports.common import finish, prepare
 from vos_cli.rules import corrections as corr
 from vos_cli.rules import income
+from vos_cli.store import ledger as store
 
 if TYPE_CHECKING:
     import pandas as pd
-from vos_cli.store import ledger as store
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
 STEPS = [
@@ -198,14 +198,14 @@ def is_quarter_end(day: dt.date) -> bool:
     return (day.month, day.day) in QUARTER_ENDS
 
 
+RECORD_BLOCK = 20_000  # rows turned into dicts at a time for the ledger
+
+
 def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """The rows of a frame as dicts, made a block at a time as the ledger takes them: a nation's
     month records 2–3 million rows, which as dicts all at once held a gigabyte at the run's end."""
     for start in range(0, len(frame), RECORD_BLOCK):
         yield from frame.iloc[start:start + RECORD_BLOCK].to_dict("records")
-
-
-RECORD_BLOCK = 20_000
 
 
 def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, Iterable[dict[str, Any]]]:

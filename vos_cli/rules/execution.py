@@ -161,14 +161,14 @@ def first_on_or_after(visits: pd.DataFrame, orders: pd.DataFrame, keys: list[str
 
     One integer per visit — the key (client, provider, insats as shared integer codes) times the
     days the log spans, plus the day — sorted once; each order's first visit is a binary search for
-    its own key and start day. A nation's visit log (23 M rows) is never turned into text nor hashed."""
+    its own key and start day. A nation's visit log is neither turned into text nor hashed."""
     dated = visits[Col.DATUM].notna().to_numpy()
     found = np.full(len(orders), np.datetime64("NaT"), dtype="datetime64[D]")
     if not dated.any():
         return found.astype("datetime64[us]")
     v = visits if dated.all() else visits[dated]
     vkey, okey = shared_keys(v, orders, keys)
-    # in place, a column of the visit count at a time: the day number, the key times the span plus it
+    # in place (no temporary the size of the visit log): days since the first, plus key × span
     visit_at = v[Col.DATUM].to_numpy(dtype="datetime64[us]").astype("datetime64[D]").view(np.int64)
     day0 = int(visit_at.min())
     span = int(visit_at.max()) - day0 + 2
