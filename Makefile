@@ -25,12 +25,13 @@ demo: $(STAMP)
 
 # The whole suite as on Windows (POSIX-only modules unimportable: tests/simulate_windows), then,
 # natively, what differs on Linux: the POSIX-only tests (signals, flock from another process, file
-# modes) and the suites that lock, measure memory, start processes and use the ledger's servers.
+# modes), the suites that lock, measure memory and start processes, and the ledger on a real
+# PostgreSQL server (which cannot start without pwd/fcntl; the rest of the ledger suite ran above).
 test: $(STAMP)
 	$(MAKE) --no-print-directory test-windows
 	$(BIN)/pytest -n auto -p no:cacheprovider $(NATIVE_TESTS)
 
-NATIVE_TESTS = tests/test_platform.py tests/test_batch.py tests/test_parallel.py tests/test_ledger.py \
+NATIVE_TESTS = tests/test_platform.py tests/test_batch.py tests/test_parallel.py tests/test_ledger.py::test_postgresql_for_real \
 	tests/test_reliability.py::test_killed_run_leaves_a_complete_month_and_no_stale_lock \
 	tests/test_reliability.py::test_sigterm_during_a_run_keeps_the_previous_month
 
