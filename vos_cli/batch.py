@@ -21,7 +21,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from vos_cli import __version__, history
 from vos_cli import platform as osl
@@ -39,9 +42,6 @@ from vos_cli.reports.common import finish, prepare
 from vos_cli.rules import corrections as corr
 from vos_cli.rules import income
 from vos_cli.store import ledger as store
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
 STEPS = [
@@ -202,10 +202,25 @@ RECORD_BLOCK = 20_000  # rows turned into dicts at a time for the ledger
 
 
 def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """The rows of a frame as dicts, made a block at a time as the ledger takes them: a nation's
-    month records 2–3 million rows, which as dicts all at once held a gigabyte at the run's end."""
+    """The rows of a frame as dicts — the values `to_dict("records")` gives — made a block at a time
+    as the ledger takes them: a nation's month records 2–3 million rows, which as dicts all at once
+    held a gigabyte at the run's end. Built from each column's list: pandas' `to_dict` converts
+    value by value (2 s of a city month's run)."""
+    cols = list(frame.columns)
     for start in range(0, len(frame), RECORD_BLOCK):
-        yield from frame.iloc[start:start + RECORD_BLOCK].to_dict("records")
+        block = frame.iloc[start:start + RECORD_BLOCK]
+        yield from (dict(zip(cols, row)) for row in zip(*(_python_values(block[c]) for c in cols)))
+
+
+def _python_values(column: pd.Series) -> list[Any]:
+    """A column's values as Python scalars, as `to_dict` gives them: a masked missing value (pd.NA)
+    as None, numpy scalars inside an object column as Python's."""
+    values = column.tolist()
+    if column.dtype == object:
+        return [v.item() if isinstance(v, np.generic) else v for v in values]
+    if column.hasnans:
+        return [None if v is pd.NA else v for v in values]
+    return values
 
 
 def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, Iterable[dict[str, Any]]]:
