@@ -389,12 +389,12 @@ def _driver_params(compiled) -> Callable[[dict[str, Any]], tuple | dict[str, Any
     """Named values → the driver's parameter style: a tuple in the statement's order (SQLite's ?),
     taken by one C-level getter (a city month records 130 000 rows), or the names themselves
     (PostgreSQL's %(name)s)."""
-    keys = compiled.positiontup if compiled.positional else None
-    if keys is None:
+    if not compiled.positional:
         return lambda values: values
-    if len(keys) == 1:
-        return lambda values: (values[keys[0]],)
-    return operator.itemgetter(*keys) if keys else lambda values: ()
+    keys = tuple(compiled.positiontup)
+    if len(keys) < 2:  # an itemgetter of one key gives the value itself, not a tuple
+        return lambda values: tuple(values[k] for k in keys)
+    return operator.itemgetter(*keys)
 
 
 def _json(obj: Any) -> str:
