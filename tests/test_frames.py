@@ -52,7 +52,9 @@ def test_join_on_shared_codes_is_the_join_on_text(left_rows, right_rows, code_le
     left = pd.DataFrame(left_rows or None, columns=cols, dtype="str")
     right = pd.DataFrame(right_rows or None, columns=cols, dtype="str")
     coded_left = left.apply(coded) if code_left and len(left) else left
-    lk, rk = shared_codes(coded_left, right, cols)
+    lk, rk = pd.DataFrame(index=left.index), pd.DataFrame(index=right.index)
+    for c in cols:
+        lk[c], rk[c] = shared_codes(coded_left[c], right[c])
     on_codes = lk.assign(_l=range(len(left))).merge(rk.assign(_r=range(len(right))), on=cols)
     on_text = left.assign(_l=range(len(left))).merge(right.assign(_r=range(len(right))), on=cols)
     assert sorted(zip(on_codes["_l"], on_codes["_r"])) == sorted(zip(on_text["_l"], on_text["_r"]))

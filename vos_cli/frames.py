@@ -62,18 +62,11 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def shared_codes(left: pd.DataFrame, right: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The key columns of two frames as integer codes, the same text the same code on both sides, so
-    they can be joined on integers: the left side's codes as they are when coded (a national month's
-    14 M visits are never turned into text), the right side's looked up once per row. A missing key
-    matches a missing key, as in pandas' merge on text; a right text the left lacks matches nothing."""
-    lk, rk = pd.DataFrame(index=left.index), pd.DataFrame(index=right.index)
-    for c in cols:
-        lk[c], rk[c] = _shared_codes(left[c], right[c])
-    return lk, rk
-
-
-def _shared_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def shared_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A key column of two frames as integer codes, the same text the same code on both sides: the
+    left side's codes as they are when coded (a national month's 14 M visits are never turned into
+    text), the right side's looked up once per row. A missing key is -1 on both sides (it matches a
+    missing key, as in pandas' merge on text); a right text the left lacks is -2 (it matches nothing)."""
     if isinstance(left.dtype, pd.CategoricalDtype):  # the codes as they are (no copy)
         codes, texts = left.cat.codes.to_numpy(), left.cat.categories
     else:
@@ -94,7 +87,7 @@ def shared_keys(left: pd.DataFrame, right: pd.DataFrame, cols: list[str]) -> tup
     size = 1
     for c in cols:  # a column at a time: only the key and one column's codes in memory
         # codes + 2: a missing text is 1, a right text the left lacks 0 (never on the left)
-        lc, rc = _shared_codes(left[c], right[c])
+        lc, rc = shared_codes(left[c], right[c])
         radix = int(max(lc.max(initial=0), rc.max(initial=0))) + 3
         if size * radix >= 2**31:  # renumber the keys so far densely (rare: 2 billion combinations)
             ids, uniques = pd.factorize(np.concatenate([lkey, rkey]))
