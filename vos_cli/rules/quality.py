@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from vos_cli.frames import isin, plain
+from vos_cli.frames import plain, shared_keys
 from vos_cli.io.contract import Col
 
 WARNING_COLUMNS = [Col.FIL, Col.RAD, Col.VARNING, Col.BESTALLNING_ID, Col.BESLUT_ID, Col.PNR]
@@ -31,14 +32,16 @@ def warnings(beslut: pd.DataFrame, orders: pd.DataFrame, visits: pd.DataFrame,
             Col.BESTALLNING_ID: other[Col.BESTALLNING_ID], Col.BESLUT_ID: other[Col.BESLUT_ID],
             Col.PNR: other[Col.PNR]}))
     if have_visits and len(visits):
-        keys = [Col.PNR, Col.UTFORARE, Col.INSATS]
-        known = orders[keys].drop_duplicates()
-        # each distinct client, provider and insats of the visit log looked up once, not each visit
-        group = visits.groupby(keys, observed=True, sort=False, dropna=False).ngroup()
-        first = ~group.duplicated()
-        pairs = plain(visits.loc[first, keys]).assign(_g=group[first])
-        m = pairs.merge(known, on=keys, how="left", indicator=True)
-        lost = plain(visits.loc[isin(group, m.loc[m["_merge"] == "left_only", "_g"]), ["_rad", Col.PNR]])
+        # each visit's client, provider and insats as one integer, the orders' the same way, and each
+        # visit's key searched among the orders' (no text, no hash table the size of the visit log)
+        vkey, okey = shared_keys(visits, orders, [Col.PNR, Col.UTFORARE, Col.INSATS])
+        okey = np.unique(okey)
+        if len(okey):
+            without = okey[np.minimum(np.searchsorted(okey, vkey), len(okey) - 1)] != vkey
+        else:
+            without = np.ones(len(vkey), dtype=bool)
+        del vkey
+        lost = plain(visits.loc[without, ["_rad", Col.PNR]])
         out.append(pd.DataFrame({
             Col.FIL: "besok", Col.RAD: lost["_rad"],
             Col.VARNING: "Besök utan beställning för samma brukare, utförare och insats",
