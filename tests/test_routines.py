@@ -7,10 +7,13 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import SAMPLE, frame, municipal_config, pnr
 from vos_cli.cli import app
+from vos_cli.frames import coded
 from vos_cli.io.contract import Col
 from vos_cli.reports.fees import tariffs
 from vos_cli.rules import compensation, day_activity, discharge, endings, execution, korttid, waiting
@@ -349,6 +352,37 @@ def test_discharge_statuses():
     assert out[Col.STATUS].to_dict() == {P: discharge.I_TID, P2: discharge.SEN, pnr(1950, 1, 1): discharge.EJ_ATERUPPTAGEN,
                                          pnr(1951, 1, 1): discharge.INOM_FRIST}
     assert out.loc[P2, discharge.DAGAR_SENT] == 3
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b"]), st.sampled_from(["Norr", "Söder"]), st.integers(0, 40)),
+                max_size=25),
+       st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(["Norr", "Söder"]), st.integers(0, 40),
+                          st.integers(0, 23)), max_size=8),
+       st.integers(20, 45), st.booleans())
+@example([("a", "Norr", 10), ("a", "Norr", 30)], [("a", "Norr", 10, 23)], 29, True)  # the same day; 30 after as-of
+def test_resumption_by_search_is_the_first_visit_by_hand(visit_rows, contact_rows, as_of_day, coded_visits):
+    """The discharge's resumption is the first visit of the same client and provider on or after
+    the contact's day and not after the as-of date, as found by looking at every visit."""
+    day0 = pd.Timestamp("2026-02-20")
+    visits = pd.DataFrame([r[:2] for r in visit_rows], columns=[Col.PNR, Col.UTFORARE], dtype="str")
+    visits[Col.DATUM] = pd.Series([day0 + pd.Timedelta(days=r[2]) for r in visit_rows], dtype="datetime64[us]")
+    if coded_visits and len(visits):
+        visits[[Col.PNR, Col.UTFORARE]] = visits[[Col.PNR, Col.UTFORARE]].apply(coded)
+    rows = pd.DataFrame([r[:2] for r in contact_rows], columns=[Col.PNR, Col.UTFORARE], dtype="str")
+    rows[Col.KONTAKT] = pd.Series([day0 + pd.Timedelta(days=r[2], hours=r[3]) for r in contact_rows],
+                                  dtype="datetime64[us]")
+    rows[Col.BEHOV] = pd.Series(["Oförändrat"] * len(rows), dtype="str")
+    as_of = day0 + pd.Timedelta(days=as_of_day, hours=23)
+    out = discharge.resumptions(rows, visits, day0, day0 + pd.Timedelta(days=60), as_of)
+    by_hand = []
+    for pn, provider, days, hours in contact_rows:
+        contact_day = day0 + pd.Timedelta(days=days)
+        seen = [day0 + pd.Timedelta(days=d) for p, u, d in visit_rows
+                if (p, u) == (pn, provider) and contact_day <= day0 + pd.Timedelta(days=d) <= as_of.normalize()]
+        by_hand.append((pn, provider, day0 + pd.Timedelta(days=days, hours=hours), min(seen) if seen else pd.NaT))
+    got = list(out[[Col.PNR, Col.UTFORARE, Col.KONTAKT, discharge.ATERUPPTAGEN]].itertuples(index=False, name=None))
+    assert sorted(got, key=str) == sorted(by_hand, key=str)
 
 
 # ---- 11. oral decisions whose written order never came ------------------------------------------------

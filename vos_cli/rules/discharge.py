@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vos_cli.frames import plain
 from vos_cli.io.contract import Behov, Col
 from vos_cli.rules import calendar
+from vos_cli.rules.execution import first_on_or_after
 
 SAME_DAY_BEFORE = 11  # o'clock
 ATERUPPTAGEN = "Återupptagen"
@@ -48,12 +48,12 @@ def resumptions(discharges: pd.DataFrame, visits: pd.DataFrame, first: pd.Timest
     contact_day = d[Col.KONTAKT].dt.normalize()
     d = d[(contact_day <= last) & ((contact_day >= first) | (d[Col.FRIST] >= first))]
     today = pd.Timestamp(as_of).normalize()
-    keys = [Col.PNR, Col.UTFORARE]
-    v = plain(visits[visits[Col.DATUM] <= today][keys + [Col.DATUM]].drop_duplicates()).sort_values(Col.DATUM)
-    left = d[keys].assign(_day=d[Col.KONTAKT].dt.normalize().astype("datetime64[us]")).reset_index()
-    found = pd.merge_asof(left.sort_values("_day"), v.astype({Col.DATUM: "datetime64[us]"}), left_on="_day",
-                          right_on=Col.DATUM, by=keys, direction="forward")
-    d[ATERUPPTAGEN] = found.set_index("index")[Col.DATUM].reindex(d.index).astype("datetime64[us]")
+    # the first visit of the client and provider on or after the contact's day (the same search as
+    # the execution dates'); one after the as-of date is not there yet
+    first = pd.Series(first_on_or_after(
+        visits, d[[Col.PNR, Col.UTFORARE]].assign(**{Col.STARTDATUM: d[Col.KONTAKT].dt.normalize()}),
+        [Col.PNR, Col.UTFORARE]), index=d.index, dtype="datetime64[us]")
+    d[ATERUPPTAGEN] = first.where(first <= today)
     back, due = d[ATERUPPTAGEN], d[Col.FRIST]
     status = pd.Series(INOM_FRIST, index=d.index, dtype="str")
     status[back.isna() & (today > due)] = EJ_ATERUPPTAGEN
