@@ -205,6 +205,51 @@ def test_fast_pyarrow_path_and_careful_path_read_the_same(tmp_path, monkeypatch)
             assert a.df["Utförare"].tolist()[1] == "Norr; Öst"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"a;b", b"", b"\r", b"\xc3\xa4;x"]), max_size=12).map(b"\n".join)
+       | st.binary(max_size=80), st.integers(1, 40))
+def test_the_csv_pieces_are_the_file_cut_after_line_breaks(body, size):
+    from vos_cli.io import readers
+    pieces = [bytes(p) for p in readers._pieces(memoryview(body), size)]
+    assert b"".join(pieces) == body
+    assert all(p.endswith(b"\n") for p in pieces[:-1]) and all(pieces)
+    assert all(p.find(b"\n", size) == len(p) - 1 for p in pieces[:-1])  # the first break after `size` bytes
+
+
+@pytest.mark.parametrize("piece", [1, 23, 64, 1 << 27])
+def test_a_csv_read_in_pieces_reads_as_the_careful_path(tmp_path, monkeypatch, piece):
+    """Every row and line number the same whether a piece ends after each line, mid-file or never:
+    blank lines, CRLF, a quoted separator, no line break at the end, a quoted line break (the rows
+    after it numbered by the line they are on)."""
+    from vos_cli.io import readers
+    rows = [[P1, "Hemtjänst Söder", "2026-03-02", "30", "Hemtjänst"], [P2, '"Norr; Öst"', "20260303", "1 200", ""],
+            [P1, "Väst", "2026-03-04", "15", "dagverksamhet"]] * 4
+    text = "Personnummer;Utförare;Datum;Minuter;Insats\r\n" + "\r\n".join(";".join(r) for r in rows)
+    text = text.replace("Hemtjänst\r\n", "Hemtjänst\r\n\r\n", 2)
+    path = tmp_path / "besok.csv"
+    arrow_read = readers._read_csv_arrow
+    monkeypatch.setattr(readers, "CSV_PIECE", piece)
+    for enc in ("utf-8", "cp1252"):
+        path.write_bytes(text.encode(enc))
+        a = visits(path)
+        monkeypatch.setattr(readers, "_read_csv_arrow", lambda *args: None)  # the careful path
+        b = visits(path)
+        monkeypatch.setattr(readers, "_read_csv_arrow", arrow_read)
+        pd.testing.assert_frame_equal(a.df, b.df)
+        assert (a.read, a.used) == (b.read, b.used) == (12, 12)
+        assert a.df["_rad"].tolist()[:5] == [2, 4, 5, 6, 8]
+    for broken in ('"Norr\nÖst"', '"Norr\r\n\r\nÖst"'):
+        path.write_bytes(text.replace('"Norr; Öst"', broken, 1).encode("utf-8"))
+        a = visits(path)
+        monkeypatch.setattr(readers, "_read_csv_arrow", lambda *args: None)
+        b = visits(path)
+        monkeypatch.setattr(readers, "_read_csv_arrow", arrow_read)
+        pd.testing.assert_frame_equal(a.df, b.df)
+        gap = broken.count("\n")
+        assert a.df["_rad"].tolist()[:5] == [2, 4, 5 + gap, 6 + gap, 8 + gap]
+        assert a.df[Col.UTFORARE].tolist()[1] == broken.strip('"')
+
+
 def test_an_unreasonably_large_number_is_a_row_error(write_csv):
     path = write_csv("besok", HEADER, [[P1, "Norr", "2026-03-02", "9223372036854775808", ""]])
     r = visits(path)

@@ -19,6 +19,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -549,15 +550,35 @@ def _read_text(data: bytes, lookup) -> Raw:
     return Raw(header, frame, how, notes, extra_rows=extra)
 
 
+CSV_PIECE = 1 << 27  # bytes of a CSV file parsed at a time (its blocks on every core)
+
+
+def _pieces(body: memoryview, size: int) -> Iterator[memoryview]:
+    """The body in pieces of about `size` bytes, each ending just after a line break (the last at
+    the end), without copying it."""
+    start, end_of_body = 0, len(body)
+    while start < end_of_body:
+        end = min(end_of_body, start + size)
+        while end < end_of_body:
+            window = bytes(body[end:end + (1 << 16)])
+            at = window.find(b"\n")
+            if at >= 0:
+                end += at + 1
+                break
+            end += len(window)
+        yield body[start:end]
+        start = end
+
+
 def _read_csv_arrow(body, encoding: str, sep: str, header: list[str], first_line: int):
-    """The fast path: pyarrow's CSV reader, every column as text, a block of the file at a time. Each
-    block's columns are held as codes into the block's distinct texts, so the text of the whole file
-    is never in memory at once (a city's visit log is 4 M rows, a nation's 30 M; the columns come out
-    as categoricals). A blank line is a row of empty texts (dropped as blank when parsed, so every row
-    keeps its line number). None when the file needs the careful path (a ragged row, quoted line
-    breaks) so that line numbers stay exact."""
+    """The fast path: pyarrow's CSV reader, every column as text, a piece of the file at a time
+    (`CSV_PIECE` bytes, cut after a line break), its blocks parsed on every core. Each block's
+    columns arrive as codes into the block's distinct texts, so the text of the whole file is never
+    in memory at once (a city's visit log is 4 M rows, a nation's 30 M; the columns come out as
+    categoricals). A blank line is a row of empty texts (dropped as blank when parsed, so every row
+    keeps its line number; a row after a quoted line break, the line it is on). None when the file
+    needs the careful path (a ragged row, a quoted line break where a piece ends)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     head = bytes(body[:1 << 16])
@@ -570,37 +591,58 @@ def _read_csv_arrow(body, encoding: str, sep: str, header: list[str], first_line
     if len(next(csv.reader([first], delimiter=sep))) == width + 1:
         names.append("_extra")
     columns: list[list] = [[] for _ in names]
+    coded = pa.dictionary(pa.int32(), pa.string())
+    options = dict(
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, encoding=encoding, use_threads=True),
+        parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
+                                         newlines_in_values=False, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, coded), null_values=[],
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
     try:
-        blocks = pacsv.open_csv(
-            pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
-                                             newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, null_values=[],
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        for block in blocks:
-            for i, column in enumerate(block.columns):
-                columns[i].append(pc.dictionary_encode(column))
-            del block
-            release_memory()
+        for piece in _pieces(body, CSV_PIECE):
+            table = pacsv.read_csv(pa.py_buffer(piece), **options)
+            for i, column in enumerate(table.columns):
+                columns[i] += column.chunks
+            del table
+            release_memory()  # the piece's text, freed
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    release_memory()  # the blocks' text, freed
     raw = pd.DataFrame(index=pd.RangeIndex(sum(len(c) for c in columns[0])))
+    as_text = pa.dictionary(pa.int32(), pa.large_string())
     for i, n in enumerate(names):  # a column at a time: one set of distinct texts instead of one per block
-        chunks = pa.table({n: pa.chunked_array(columns[i], type=pa.dictionary(pa.int32(), pa.large_string()))})
+        chunks = pa.table({n: pa.chunked_array(columns[i], type=coded)})
         columns[i] = []
-        raw[n] = chunks.unify_dictionaries().column(0).to_pandas(types_mapper={pa.large_string(): STR}.get)
+        raw[n] = chunks.unify_dictionaries().column(0).cast(as_text).to_pandas(types_mapper={pa.large_string(): STR}.get)
         del chunks
         release_memory()
-    raw[LINE] = np.arange(first_line, first_line + len(raw), dtype=LINE_TYPE)
+    raw[LINE] = _line_numbers(raw, names, first_line)
     extra = None
     if "_extra" in raw:
         filled = raw["_extra"].astype("str").str.strip() != ""
         extra = filled.reset_index(drop=True) if filled.any() else None
         raw = raw.drop(columns="_extra")
     return raw, extra
+
+
+def _line_numbers(raw: pd.DataFrame, names: list[str], first_line: int) -> np.ndarray:
+    """Each row's line in the file: the next line after the row before, and after the line breaks
+    quoted inside the row before ("Norr\\nÖst" is two lines of the file). Coded columns are looked
+    at once per distinct text."""
+    lines = np.arange(first_line, first_line + len(raw), dtype=np.int64)
+    inside = np.zeros(len(raw), dtype=np.int64)
+    for n in names:
+        column = raw[n]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            per_text = pd.Series(column.cat.categories).str.count("\n").to_numpy(dtype=np.int64)
+            if per_text.any():
+                codes = column.cat.codes.to_numpy()
+                inside += np.where(codes >= 0, per_text[np.maximum(codes, 0)], 0)
+        elif len(column) and column.str.contains("\n", regex=False).any():
+            inside += column.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    if inside.any():
+        lines[1:] += np.cumsum(inside)[:-1]
+    return lines.astype(LINE_TYPE)
 
 
 def _read_csv_careful(text: str, sep: str, header: list[str], first_line: int):
@@ -624,7 +666,7 @@ def _read_csv_careful(text: str, sep: str, header: list[str], first_line: int):
         ) from None
     except pd.errors.EmptyDataError:
         raw = pd.DataFrame({n: pd.Series(dtype="str") for n in names})
-    raw[LINE] = np.arange(first_line, first_line + len(raw), dtype=LINE_TYPE)
+    raw[LINE] = _line_numbers(raw, names, first_line)
     extra = None
     if "_extra" in raw:
         filled = raw["_extra"].astype("str").str.strip() != ""
