@@ -50,10 +50,10 @@ def resumptions(discharges: pd.DataFrame, visits: pd.DataFrame, first: pd.Timest
     today = pd.Timestamp(as_of).normalize()
     # the first visit of the client and provider on or after the contact's day (the same search as
     # the execution dates'); one after the as-of date is not there yet
-    first = pd.Series(first_on_or_after(
+    found = pd.Series(first_on_or_after(
         visits, d[[Col.PNR, Col.UTFORARE]].assign(**{Col.STARTDATUM: d[Col.KONTAKT].dt.normalize()}),
         [Col.PNR, Col.UTFORARE]), index=d.index, dtype="datetime64[us]")
-    d[ATERUPPTAGEN] = first.where(first <= today)
+    d[ATERUPPTAGEN] = found.where(found <= today)
     back, due = d[ATERUPPTAGEN], d[Col.FRIST]
     status = pd.Series(INOM_FRIST, index=d.index, dtype="str")
     status[back.isna() & (today > due)] = EJ_ATERUPPTAGEN
