@@ -174,3 +174,25 @@ def test_visits_in_orders_by_search_are_the_visits_in_orders_by_hand(visit_rows,
     norm = lambda rows: sorted(rows, key=lambda r: tuple(map(str, r)))  # noqa: E731
     assert norm([tuple(None if pd.isna(x) else x for x in r) for r in got.itertuples(index=False)]) == \
         norm([tuple(None if pd.isna(x) else x for x in r) for r in expected])
+
+
+def test_without_words_the_same_amounts_lines_and_figures():
+    """An earlier month recomputed for its corrections (words=False): every amount, article line and
+    figure as in the month's own basis; only the calculation in words is left empty."""
+    o = frame("bestallningar", [order(), order("O2", insats="Trygghetslarm"), order("O3", insats="Dagverksamhet")])
+    v = frame("besok", [visit(f"2026-03-{d:02d}", 60) for d in range(1, 11)]
+              + [visit("2026-03-04", 0, insats="Dagverksamhet")])
+    ex = execution.execution_dates(o, v, MARCH[0])
+    ends, _ = endings.end_dates(o, v)
+    billing = rule.billing_orders(ex, endings.adjusted_end_for(ex, ends))
+    m = frame("maltider", [{Col.PNR: P, Col.UTFORARE: "Mat", Col.MANAD: "2026-03", Col.TYP: "Matlåda",
+                            Col.ANTAL: "3"}])
+    u = frame("avgiftsutrymme", [{Col.PNR: P, Col.AVGIFTSUTRYMME: "1200"}])
+    full = rule.basis(billing, v, m, u, *MARCH, T2026)
+    bare = rule.basis(billing, v, m, u, *MARCH, T2026, words=False)
+    assert full.basis.loc[0, Col.BERAKNING].endswith("att fakturera 1\xa0434 kr")  # the words are there
+    assert bare.basis[Col.BERAKNING].tolist() == [""]
+    pd.testing.assert_frame_equal(bare.basis.drop(columns=Col.BERAKNING), full.basis.drop(columns=Col.BERAKNING))
+    pd.testing.assert_frame_equal(bare.articles, full.articles)
+    pd.testing.assert_frame_equal(bare.details, full.details)
+    pd.testing.assert_frame_equal(bare.over_granted, full.over_granted)

@@ -115,7 +115,7 @@ def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame,
     fee_parts, comp_parts = [], []
     for m in todo:
         skip = (fee_rule.ART_MALTID, fee_rule.ART_MATLADA) if m.meals_missing else ()
-        fees = fee_report.compute(inputs, m.period, m.config)
+        fees = fee_report.compute(inputs, m.period, m.config, full=False)
         fee_parts.append(corr.fee_corrections(
             m.month, corr.fee_lines(fees.articles), m.invoiced, m.fee_corrected, m.clients,
             corr.fee_clients(fees.basis, fees.details), m.created, skip))

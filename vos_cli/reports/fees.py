@@ -56,19 +56,24 @@ def utrymme(inputs: Inputs, first: pd.Timestamp, config: Config) -> tuple[pd.Dat
     return pd.concat([u, computed], ignore_index=True), problems
 
 
-def compute(inputs: Inputs, period: Period, config: Config) -> rule.Fees:
+def compute(inputs: Inputs, period: Period, config: Config, full: bool = True) -> rule.Fees:
+    """The month's fees. full=False: what the corrections of an earlier month compare — its amounts
+    and figures per client — without the calculation in words and the lists of new, ended and not
+    executed orders that only the month's own workbook shows."""
     execution, _ = execution_report.compute(inputs, period)
     ends, _ = endings_report.compute(inputs, config)
     orders = rule.billing_orders(execution, adjusted_end_for(execution, ends))
     first, last = period.ts_first, period.ts_last
     known, problems = utrymme(inputs, first, config)
     fees = rule.basis(orders, inputs.df("besok"), inputs.df("maltider"), known, first, last,
-                      tariffs(config, period.year), options(config))
+                      tariffs(config, period.year), options(config), words=full)
     fees.income_problems = problems
+    fees.billing = orders
+    if not full:
+        return fees
     fees.new = rule.new_in_billing(orders, first, last)
     fees.ended = rule.ended(orders, first, last)
     fees.not_executed = rule.not_executed(execution_rule.month_selection(execution, first, last))
-    fees.billing = orders
     return fees
 
 

@@ -207,9 +207,12 @@ def alarm_units(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, p
 
 
 def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrymme: pd.DataFrame,
-          first: pd.Timestamp, last: pd.Timestamp, tariffs: Tariffs, options: Options = Options()) -> Fees:
+          first: pd.Timestamp, last: pd.Timestamp, tariffs: Tariffs, options: Options = Options(),
+          words: bool = True) -> Fees:
     """One row per client billed in the month, its article lines, and the orders over their granted
-    time. orders: from billing_orders. utrymme: Personnummer, Avgiftsutrymme and optionally KALLA."""
+    time. orders: from billing_orders. utrymme: Personnummer, Avgiftsutrymme and optionally KALLA.
+    words=False leaves the calculation in words empty (an earlier month recomputed for its
+    corrections: only its amounts and figures are compared)."""
     hem_v = _in_orders(visits, orders, Insats.HEMTJANST, first, last)
     per_order, over = home_care_hours(orders, visits, first, last, options, hem=hem_v)
     performed = per_text(hem_v.groupby(Col.PNR, observed=True)[Col.MINUTER].sum()).astype("float64") / 60
@@ -272,7 +275,26 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
                                  dtype="str")
     b[Col.AVGIFTSUTRYMME_KR] = u.astype("Float64")
 
-    # the calculation in words, as a fee administrator would say it to the client
+    b[Col.BERAKNING] = _in_words(b, clients, tariffs, options, larm_units, larm_price, capped, u, rounded_o, total_o) \
+        if words else pd.Series("", index=clients, dtype="str")
+    b = b.reset_index()[FEE_COLUMNS]
+
+    lines = article_lines(b, clients, month, tariffs, larm_units, larm_price, omsorg_o - before_o.to_numpy(),
+                          rounded_o - total_o)
+    open_ended = active[BILL_END].isna().groupby(active[Col.PNR]).any()
+    last_end = active.groupby(Col.PNR)[BILL_END].max().where(~open_ended)
+    details = pd.DataFrame({Col.PNR: clients, BESOK: per_text(hem_v.groupby(Col.PNR, observed=True).size())
+                            .reindex(clients).fillna(0)
+                            .astype("int64").to_numpy(), LARM_UNITS: larm_units.to_numpy(),
+                            SLUT: last_end.reindex(clients).to_numpy()})
+    return Fees(b, pd.DataFrame(columns=NEW_COLUMNS), pd.DataFrame(columns=ENDED_COLUMNS), lines, over,
+                details=details)
+
+
+def _in_words(b: pd.DataFrame, clients: pd.Index, tariffs: Tariffs, options: Options, larm_units: pd.Series,
+              larm_price: float, capped: np.ndarray, u: pd.Series, rounded_o: np.ndarray,
+              total_o: np.ndarray) -> pd.Series:
+    """The calculation in words, as a fee administrator would say it to the client."""
     perf_by_client = pd.Series(b[Col.UTFORD_TID].to_numpy(), index=clients)
     parts = pd.Series("", index=clients, dtype="str")
     has_h = b[Col.DEBITERAD_TID] > 0
@@ -313,19 +335,7 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
         + " kr = " + _sv(b[Col.MATLADOR_KR]) + " kr utanför taket")
     add(rounded_o != total_o, "avrundat till hela kronor")
     add(parts == "", "inget att fakturera")
-    b[Col.BERAKNING] = parts + "; att fakturera " + _sv(b[Col.ATT_FAKTURERA]) + " kr"
-    b = b.reset_index()[FEE_COLUMNS]
-
-    lines = article_lines(b, clients, month, tariffs, larm_units, larm_price, omsorg_o - before_o.to_numpy(),
-                          rounded_o - total_o)
-    open_ended = active[BILL_END].isna().groupby(active[Col.PNR]).any()
-    last_end = active.groupby(Col.PNR)[BILL_END].max().where(~open_ended)
-    details = pd.DataFrame({Col.PNR: clients, BESOK: per_text(hem_v.groupby(Col.PNR, observed=True).size())
-                            .reindex(clients).fillna(0)
-                            .astype("int64").to_numpy(), LARM_UNITS: larm_units.to_numpy(),
-                            SLUT: last_end.reindex(clients).to_numpy()})
-    return Fees(b, pd.DataFrame(columns=NEW_COLUMNS), pd.DataFrame(columns=ENDED_COLUMNS), lines, over,
-                details=details)
+    return parts + "; att fakturera " + _sv(b[Col.ATT_FAKTURERA]) + " kr"
 
 
 def article_lines(b: pd.DataFrame, clients: pd.Index, month: str, tariffs: Tariffs, larm_units: pd.Series,
