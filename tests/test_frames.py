@@ -3,10 +3,10 @@
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vos_cli.frames import coded, isin, per_text, plain, shared_codes, shared_keys
+from vos_cli.frames import coded, extract, isin, per_text, plain, shared_codes, shared_keys
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
@@ -82,3 +82,19 @@ def test_per_text_indexes_a_coded_result_by_its_texts():
     counts = per_text(pd.DataFrame({"Personnummer": s}).groupby("Personnummer", observed=True).size())
     assert not isinstance(counts.index, pd.CategoricalIndex) and counts.index.name == "Personnummer"
     assert counts.reindex(pd.Index(["a", "b", "c"], dtype="str")).fillna(0).tolist() == [1, 2, 0]
+
+
+PNR_TEXT = st.text(alphabet=st.sampled_from("0123456789-+Tt x\u0661\uff11\u00e4"), max_size=14)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(PNR_TEXT | st.sampled_from(["194503121234", "4503121234", "450312-1234", "19450312+1234",
+                                             "19450312-T123", "\uff11" * 12]) | st.none(), max_size=20))
+@example(["\u0661\u0669\u0664\u0665\u0660\u0663\u0661\u0662\u0661\u0662\u0663\u0664", "4503121234", None, "x", ""])
+def test_extract_is_pandas_extract(texts):
+    """The personnummer patterns give pandas' own result: ASCII texts through Arrow, the others
+    (other digits, å/ä/ö) through Python; an optional group that took no part is NaN either way."""
+    from vos_cli.personnummer import _PATTERN, _RESERVE
+    s = pd.Series(texts, dtype="str")
+    pd.testing.assert_frame_equal(extract(s, _PATTERN, optional=("cc",)), s.str.extract(_PATTERN))
+    pd.testing.assert_frame_equal(extract(s, _RESERVE), s.str.extract(_RESERVE))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -125,6 +126,25 @@ def only_where(s: pd.Series, rows: pd.Series, fn: Callable[[pd.Series], pd.Serie
         return fn(s)
     out = s.copy()
     out[rows] = fn(s[rows])
+    return out
+
+
+def extract(s: pd.Series, pattern: str, optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`s.str.extract(pattern)` for a text column and an anchored pattern of named groups: a text
+    column per group, NaN where the text does not match or where a group named in `optional` took
+    no part. pandas runs the pattern in Python a text at a time (0.1 s for a city's 20 000 distinct
+    personnummer, per export); here the ASCII texts go through Arrow's RE2, which reads such a
+    pattern (digits, classes of ASCII characters, no `\\s`) as Python's re does on ASCII, and only
+    the other texts through Python."""
+    text = s.astype(STR)
+    groups = pc.extract_regex(pa.array(text.array), pattern).flatten()
+    out = pd.DataFrame(index=s.index)
+    for name, values in zip(re.compile(pattern).groupindex, groups):
+        column = pd.Series(pd.array(values, dtype=STR), index=s.index)
+        out[name] = column.where(column != "") if name in optional else column
+    other = text.str.contains(NON_ASCII).fillna(False).astype(bool)
+    if other.any():
+        out[other.to_numpy()] = text[other].str.extract(pattern)
     return out
 
 

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import MAYBE_SPACE, only_where
+from vos_cli.frames import MAYBE_SPACE, extract, only_where
 from vos_cli.io.contract import Kon
 
 _PATTERN = r"^(?P<cc>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<last>\d{4})$"
@@ -74,7 +74,7 @@ def parse(values: pd.Series, ref_date: dt.date, reserve_ok: bool = False,
 
 
 def _parse_unique(s: pd.Series, ref_date: dt.date, reserve_ok: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
-    parts = s.str.extract(_PATTERN)
+    parts = extract(s, _PATTERN, optional=("cc",))
     reason = pd.Series(pd.NA, index=s.index, dtype="str")
     flag = pd.Series(pd.NA, index=s.index, dtype="str")
     fmt_ok = parts["yymmdd"].notna()
@@ -124,7 +124,7 @@ def _parse_unique(s: pd.Series, ref_date: dt.date, reserve_ok: bool) -> tuple[pd
     flag = flag.where(check_ok, pd.NA)
 
     if reserve_ok:
-        r = s.str.extract(_RESERVE)
+        r = extract(s, _RESERVE)
         born = pd.to_datetime(r["date"], format="%Y%m%d", errors="coerce")
         ok = r["date"].notna() & born.notna() & (born <= pd.Timestamp(ref_date))
         norm = norm.where(~ok, r["date"] + "-T" + r["rest"].str.upper())
