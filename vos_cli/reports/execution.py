@@ -24,7 +24,9 @@ def compute(inputs: Inputs, period: Period):
     """Execution dates depend on the month only through the visit log's first day: computed once
     per distinct first day (the month and the earlier months it corrects usually share it)."""
     visits = inputs.df("besok")
-    start = rule.log_start(visits, period.ts_first) if inputs.has("besok") else None
+    # the log's first day, looked up once (every report asks, for each month it computes)
+    start = min(period.ts_first, inputs.cached("besok first day", lambda: rule.log_start(visits, pd.Timestamp.max))) \
+        if inputs.has("besok") else None
     return inputs.cached(f"execution {start}",
                          lambda: (rule.execution_dates(inputs.df("bestallningar"), visits, start), start))
 
