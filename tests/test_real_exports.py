@@ -14,6 +14,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import SAMPLE, SAMPLE_CONFIG, pnr
@@ -238,6 +240,24 @@ def test_the_tolerance_is_configurable(tmp_path):
     res = runner.invoke(app, ["check", "-i", str(tmp_path / "in"), "-o", str(tmp_path / "out"), *MONTH,
                               "--config", str(cfg)])
     assert res.exit_code == 0, res.output
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(st.integers(0, 75), max_size=30), st.integers(0, 2), st.integers(0, 5))
+@example([10, 10, 57], 1, 3)  # the last visit exactly three days before the month's end
+def test_coverage_from_the_distinct_days_is_coverage_from_every_visit(days, month_no, tolerance):
+    """The coverage checks read the visit log's distinct days (found once per run) and say what they
+    say on every visit row: no visit in the month, a gap at the end, the month covered."""
+    from vos_cli.rules import coverage
+    day0 = pd.Timestamp("2026-01-01")
+    visits = pd.DataFrame({Col.DATUM: pd.Series([day0 + pd.Timedelta(days=d) for d in days], dtype="datetime64[us]")})
+    orders = pd.DataFrame({Col.INSATS: ["Hemtjänst"], Col.STARTDATUM: [pd.Timestamp("2025-12-01")],
+                           Col.SLUTDATUM: [pd.NaT]})
+    first = pd.Timestamp(f"2026-{month_no + 1:02d}-01")
+    last = first + pd.offsets.MonthEnd(0)
+    args = ("besok.csv", first, last, last + pd.Timedelta(hours=23), tolerance)
+    assert coverage.visit_coverage(orders, coverage.visit_days(visits), *args) == \
+        coverage.visit_coverage(orders, visits, *args)
 
 
 # ---- tariffs ----------------------------------------------------------------------------------

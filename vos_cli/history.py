@@ -15,6 +15,7 @@ from vos_cli.config import Config
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.period import Period, make_period
+from vos_cli.reports.common import visit_days
 from vos_cli.rules import corrections as corr
 from vos_cli.rules import coverage
 from vos_cli.rules import fees as fee_rule
@@ -51,12 +52,13 @@ def quarter(period_or_day) -> str:
 def _covers(inputs: Inputs, p: Period, config: Config) -> str | None:
     """Why the current exports cannot recompute month P (None when they can)."""
     if inputs.has("besok") and inputs.has("bestallningar"):
-        error, warn = coverage.visit_coverage(inputs.df("bestallningar"), inputs.df("besok"), inputs.label("besok"),
+        days = visit_days(inputs)
+        error, warn = coverage.visit_coverage(inputs.df("bestallningar"), days, inputs.label("besok"),
                                               p.ts_first, p.ts_last, pd.Timestamp(p.as_of),
                                               int(config.rules["tackning_dagar"]))
         if error or warn:
             return f"besöksexporten täcker inte {p.label} helt"
-        if not ((inputs.df("besok")[Col.DATUM] >= p.ts_first) & (inputs.df("besok")[Col.DATUM] <= p.ts_last)).any():
+        if not ((days[Col.DATUM] >= p.ts_first) & (days[Col.DATUM] <= p.ts_last)).any():
             return f"besöksexporten har inga besök i {p.label}"
     return None
 

@@ -18,12 +18,17 @@ from vos_cli.reports import guide
 from vos_cli.rules import coverage
 
 
+def visit_days(inputs: Inputs) -> pd.DataFrame:
+    """The visit log's distinct days (coverage.visit_days), found once per run."""
+    return inputs.cached("besok days", lambda: coverage.visit_days(inputs.df("besok")))
+
+
 def prepare(inputs: Inputs, period: Period, config: Config) -> None:
     """Before computing anything: a month the exports do not cover stops the command (exit 2);
     visits that stop part-way through it, or a meal export without the month, are warnings."""
     if inputs.has("besok") and inputs.has("bestallningar"):
         error, warn = coverage.visit_coverage(
-            inputs.df("bestallningar"), inputs.df("besok"), inputs.label("besok"), period.ts_first, period.ts_last,
+            inputs.df("bestallningar"), visit_days(inputs), inputs.label("besok"), period.ts_first, period.ts_last,
             pd.Timestamp(period.as_of), int(config.rules["tackning_dagar"]))
         if error:
             raise InputFileError(error)

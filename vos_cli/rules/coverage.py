@@ -45,10 +45,17 @@ def spans(frames: dict[str, tuple[str, pd.DataFrame]], first: pd.Timestamp, last
     return out
 
 
+def visit_days(visits: pd.DataFrame) -> pd.DataFrame:
+    """The visit log's distinct days, one row each: all that `visit_coverage` asks of the log (a
+    city's log is 4 M rows, checked for the month and each earlier month it corrects)."""
+    days = pd.Series(visits[Col.DATUM].dropna().unique(), dtype="datetime64[us]").sort_values(ignore_index=True)
+    return pd.DataFrame({Col.DATUM: days})
+
+
 def visit_coverage(orders: pd.DataFrame, visits: pd.DataFrame, label: str, first: pd.Timestamp,
                    last: pd.Timestamp, as_of: pd.Timestamp, tolerance_days: int) -> tuple[str | None, str | None]:
-    """(error, warning). Error: orders of services with visits run in the month but the visit log has
-    no row in it. Warning: the visits stop more than tolerance_days before the month's end (or the
+    """(error, warning). visits: the visit log or its distinct days (visit_days). Error: orders of
+    services with visits run in the month but the visit log has no row in it. Warning: the visits stop more than tolerance_days before the month's end (or the
     as-of date, when that is earlier)."""
     month = f"{first:%Y-%m}"
     running = orders[orders[Col.INSATS].isin(WITH_VISITS) & (orders[Col.STARTDATUM] <= last)
