@@ -183,6 +183,17 @@ def test_problems_are_listed_and_not_computed(rows, who, reason):
     assert problems[Col.ORSAK].str.contains(reason, regex=False).any(), problems
 
 
+def test_without_words_the_same_amounts_and_problems():
+    """An earlier month recomputed for its corrections (words=False): every amount and problem as
+    with the words; only the calculation in words is left empty."""
+    rows = [row(A, 20000, "Gift", B, rent=9000), row(B, 8000, "Gift", A), row(C, -500), row(D, 9000, hoj=300)]
+    full = income.compute(frame("inkomster", rows), MARCH, F2026)
+    bare = income.compute(frame("inkomster", rows), MARCH, F2026, words=False)
+    assert full.table[Col.BERAKNING].str.len().min() > 20 and (bare.table[Col.BERAKNING] == "").all()
+    pd.testing.assert_frame_equal(bare.table.drop(columns=Col.BERAKNING), full.table.drop(columns=Col.BERAKNING))
+    pd.testing.assert_frame_equal(bare.problems, full.problems)
+
+
 # ---- the command, the fee basis, the ledger --------------------------------------------------
 
 ORDER_HEADER = ["Beställnings-ID", "Beslut-ID", "Personnummer", "Insats", "Utförare", "Omfattning", "Skickad",

@@ -27,11 +27,12 @@ def figures(config: Config, first: pd.Timestamp) -> rule.Figures:
                         float(config.fees["minimibelopp_under_65_procent"]), n["prisbasbelopp"])
 
 
-def capacity(inputs: Inputs, first: pd.Timestamp, config: Config) -> rule.Capacity:
-    """The month's avgiftsutrymme from income (computed once per month and run)."""
-    key = f"capacity {first:%Y-%m}"
+def capacity(inputs: Inputs, first: pd.Timestamp, config: Config, words: bool = True) -> rule.Capacity:
+    """The month's avgiftsutrymme from income (computed once per month and run; words=False: without
+    the calculation in words, for the corrections of an earlier month)."""
+    key = f"capacity {first:%Y-%m}" + ("" if words else " without words")
     if key not in inputs.outcomes:
-        inputs.outcomes[key] = rule.compute(inputs.df("inkomster"), first, figures(config, first))
+        inputs.outcomes[key] = rule.compute(inputs.df("inkomster"), first, figures(config, first), words)
     return inputs.outcomes[key]
 
 

@@ -37,7 +37,8 @@ def options(config: Config) -> rule.Options:
                         hour_rounding=config.fees["timmar_avrundning"], total_rounding=config.fees["avrundning"])
 
 
-def utrymme(inputs: Inputs, first: pd.Timestamp, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+def utrymme(inputs: Inputs, first: pd.Timestamp, config: Config,
+            words: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each client's avgiftsutrymme and where it came from: the avgiftsutrymme export wins for its
     clients; else computed from inkomster (32 kap.); else none. And the income problems to check."""
     u = inputs.df("avgiftsutrymme")[[Col.PNR, Col.AVGIFTSUTRYMME]].assign(**{rule.KALLA: rule.KALLA_EXPORT})
@@ -45,7 +46,7 @@ def utrymme(inputs: Inputs, first: pd.Timestamp, config: Config) -> tuple[pd.Dat
         return u, pd.DataFrame(columns=[Col.PNR, Col.ORSAK])
     from vos_cli.reports import avgiftsutrymme
 
-    cap = avgiftsutrymme.capacity(inputs, first, config)
+    cap = avgiftsutrymme.capacity(inputs, first, config, words)
     t = cap.table[cap.table[Col.AVGIFTSUTRYMME_KR].notna() & ~isin(cap.table[Col.PNR], u[Col.PNR])]
     computed = pd.DataFrame({Col.PNR: t[Col.PNR], Col.AVGIFTSUTRYMME: t[Col.AVGIFTSUTRYMME_KR].astype("float64"),
                              rule.KALLA: rule.KALLA_INKOMSTER})
@@ -64,7 +65,7 @@ def compute(inputs: Inputs, period: Period, config: Config, full: bool = True) -
     ends, _ = endings_report.compute(inputs, config)
     orders = rule.billing_orders(execution, adjusted_end_for(execution, ends))
     first, last = period.ts_first, period.ts_last
-    known, problems = utrymme(inputs, first, config)
+    known, problems = utrymme(inputs, first, config, words=full)
     fees = rule.basis(orders, inputs.df("besok"), inputs.df("maltider"), known, first, last,
                       tariffs(config, period.year), options(config), words=full)
     fees.income_problems = problems

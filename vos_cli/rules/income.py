@@ -91,8 +91,9 @@ def _age(pnr: pd.Series, day: pd.Timestamp) -> pd.Series:
     return day.year - born.dt.year - before_birthday.astype("int64")
 
 
-def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures) -> Capacity:
-    """The month's avgiftsutrymme per person (see the module's docstring)."""
+def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures, words: bool = True) -> Capacity:
+    """The month's avgiftsutrymme per person (see the module's docstring). words=False leaves the
+    calculation in words empty (an earlier month recomputed for its corrections)."""
     cur, later = in_force(inkomster, first)
     problems: list[pd.DataFrame] = []
 
@@ -160,13 +161,16 @@ def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures) -> C
                      (Col.AVGIFTSUTRYMME_KR, utrymme)):
         t[col] = _kr(ore.where(ok))
     t[Col.GALLER_FRAN] = cur[FROM]
-    words = _words(cur, t, ok, couple, makar, own, p_own, base, raise_kr, household, own_share, figures, first)
     problem(ok & (utrymme < 0), "avgiftsutrymmet är under noll (" + sv(_kr(utrymme).astype("float64"))
             + " kr): ingen omsorgsavgift")
     reasons = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
-    why = reasons.groupby(Col.PNR)[Col.ORSAK].agg("; ".join)
-    words = words.where(ok, "Beräknas inte: " + cur[Col.PNR].map(why).astype(object).fillna("").astype("str"))
-    t[Col.BERAKNING] = words
+    if words:
+        why = reasons.groupby(Col.PNR)[Col.ORSAK].agg("; ".join)
+        t[Col.BERAKNING] = _words(cur, t, ok, couple, makar, own, p_own, base, raise_kr, household, own_share, figures,
+                                  first).where(ok, "Beräknas inte: " + cur[Col.PNR].map(why).astype(object).fillna("")
+                                               .astype("str"))
+    else:
+        t[Col.BERAKNING] = pd.Series("", index=t.index, dtype="str")
     if len(later):
         reasons = pd.concat([reasons, pd.DataFrame({
             Col.PNR: later[Col.PNR], Col.ORSAK: "inkomstuppgifterna gäller först från "
