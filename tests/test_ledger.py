@@ -336,6 +336,24 @@ def test_migrations_from_the_first_version_keep_the_data(tmp_path):
         book.close()
 
 
+def test_a_months_rows_are_read_through_an_index(tmp_path):
+    """A run reads back the fee lines, fee clients and compensation of the months it corrects by
+    month: through an index (schema 0004), not a scan of every month of ten years."""
+    import sqlalchemy as sa
+
+    book = store.Ledger.open(f"sqlite:///{tmp_path / 'v.sqlite'}", create=True)
+    try:
+        for table in (store.fee_lines, store.fee_clients, store.compensation):
+            query = sa.select(*table.c).join_from(table, store.runs, table.c.run_id == store.runs.c.run_id).where(
+                (table.c.manad == "2026-03") & (store.runs.c.status == store.COMPLETE))
+            with book.engine.connect() as conn:
+                compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+                plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all())
+            assert f"USING INDEX ix_{table.name}_manad" in plan, plan
+    finally:
+        book.close()
+
+
 def test_postgresql_for_real(tmp_path):
     """The same month and corrections on PostgreSQL (a throw-away server from the pgserver package)."""
     pgserver = pytest.importorskip("pgserver", reason="pgserver is not installed")
