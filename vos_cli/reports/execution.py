@@ -24,8 +24,8 @@ def compute(inputs: Inputs, period: Period):
     """Execution dates depend on the month only through the visit log's first day: computed once
     per distinct first day (the month and the earlier months it corrects usually share it)."""
     visits = inputs.df("besok")
-    # the log's first day, looked up once (every report asks, for each month it computes)
-    start = min(period.ts_first, inputs.cached("besok first day", lambda: rule.log_start(visits, pd.Timestamp.max))) \
+    # the log's earliest day looked up once per run (every report asks, for each month it computes)
+    start = rule.log_start(inputs.cached("besok earliest", lambda: rule.earliest_visit(visits)), period.ts_first) \
         if inputs.has("besok") else None
     return inputs.cached(f"execution {start}",
                          lambda: (rule.execution_dates(inputs.df("bestallningar"), visits, start), start))

@@ -55,8 +55,8 @@ def visit_days(visits: pd.DataFrame) -> pd.DataFrame:
 def visit_coverage(orders: pd.DataFrame, visits: pd.DataFrame, label: str, first: pd.Timestamp,
                    last: pd.Timestamp, as_of: pd.Timestamp, tolerance_days: int) -> tuple[str | None, str | None]:
     """(error, warning). visits: the visit log or its distinct days (visit_days). Error: orders of
-    services with visits run in the month but the visit log has no row in it. Warning: the visits stop more than tolerance_days before the month's end (or the
-    as-of date, when that is earlier)."""
+    services with visits run in the month but the visit log has no row in it. Warning: the visits
+    stop more than tolerance_days before the month's end (or the as-of date, when that is earlier)."""
     month = f"{first:%Y-%m}"
     running = orders[orders[Col.INSATS].isin(WITH_VISITS) & (orders[Col.STARTDATUM] <= last)
                      & (orders[Col.SLUTDATUM].isna() | (orders[Col.SLUTDATUM] >= first))]

@@ -254,11 +254,15 @@ def month_selection(execution: pd.DataFrame, first: pd.Timestamp, last: pd.Times
     return sel.sort_values([Col.UTFORARE, Col.STARTDATUM, Col.BESTALLNING_ID])[EXEC_COLUMNS].reset_index(drop=True)
 
 
-def log_start(visits: pd.DataFrame, first: pd.Timestamp) -> pd.Timestamp:
-    """The first day the visit log covers: its earliest date, but at least the month's first day."""
-    if not len(visits):
-        return first
-    return min(first, visits[Col.DATUM].min())
+def log_start(earliest: pd.Timestamp | None, first: pd.Timestamp) -> pd.Timestamp:
+    """The first day the visit log covers for the month starting `first`: the log's earliest date
+    (`earliest_visit`), but no later than the month's first day."""
+    return first if earliest is None else min(first, earliest)
+
+
+def earliest_visit(visits: pd.DataFrame) -> pd.Timestamp | None:
+    """The visit log's earliest date (None: no visits)."""
+    return visits[Col.DATUM].min() if len(visits) else None
 
 
 def overlapping_orders(execution: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
