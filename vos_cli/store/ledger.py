@@ -32,6 +32,7 @@ FILE_NAME = "vos.sqlite"
 INSERT_BLOCK = 20_000  # rows per executemany
 LOCK_WAIT_SECONDS = 10.0  # how long to wait for another program's write to the SQLite file
 PENDING, COMPLETE = "pending", "complete"
+SCHEMA = "0004"  # the newest migration in migrations/versions (a test checks it is Alembic's head)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 metadata = sa.MetaData()
@@ -164,6 +165,11 @@ class Ledger:
                               f"vos[postgres] (pip install 'vos[postgres]')") from None
 
     def migrate(self) -> None:
+        """Bring the schema to SCHEMA. A ledger already there is read as one row (Alembic, which
+        takes a quarter of a second to load and read its scripts, only when there is work)."""
+        with self.engine.connect() as conn:
+            if _stored_version(conn) == SCHEMA:
+                return
         from alembic import command
         from alembic.config import Config as AlembicConfig
         from alembic.runtime.migration import MigrationContext
@@ -184,10 +190,8 @@ class Ledger:
                 command.upgrade(cfg, "head")
 
     def schema_version(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
-
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return _stored_version(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -366,6 +370,13 @@ class _Guard:
         if exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
             raise _problem(self.url, exc) from None
         return False
+
+
+def _stored_version(conn) -> str | None:
+    """The schema version Alembic recorded in the database (None: a new, empty ledger)."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
