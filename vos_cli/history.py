@@ -137,10 +137,14 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     month = period.label
     h = History(month, ledger.url)
     h.run = ledger.run_of(month)
-    h.fee_corrections, h.comp_corrections = corrections(inputs, earlier_months(ledger, inputs, period, config, h))
+    todo = earlier_months(ledger, inputs, period, config, h)
+    h.fee_corrections, h.comp_corrections = corrections(inputs, todo)
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
-        h.previous_clients = ledger.fee_clients(h.previous_month)
+        # read already when last month is among those corrected
+        h.previous_clients = next((m.clients for m in todo if m.month == h.previous_month), None)
+        if h.previous_clients is None:
+            h.previous_clients = ledger.fee_clients(h.previous_month)
         capacity = ledger.fee_capacity(h.previous_month)
         h.previous_capacity = capacity if len(capacity) else None
     h.ivo_earlier = ledger.ivo_reported(quarter(period.as_of_date))
