@@ -141,8 +141,8 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     h.fee_corrections, h.comp_corrections = corrections(inputs, todo)
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
-        # read already when last month is among those corrected
-        h.previous_clients = next((m.clients for m in todo if m.month == h.previous_month), None)
+        read = {m.month: m.clients for m in todo}  # the corrected months' clients, read already
+        h.previous_clients = read.get(h.previous_month)
         if h.previous_clients is None:
             h.previous_clients = ledger.fee_clients(h.previous_month)
         capacity = ledger.fee_capacity(h.previous_month)

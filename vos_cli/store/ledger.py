@@ -172,14 +172,13 @@ class Ledger:
                 return
         from alembic import command
         from alembic.config import Config as AlembicConfig
-        from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         script = ScriptDirectory.from_config(cfg)
         with self.engine.begin() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = _stored_version(conn)
             known = {r.revision for r in script.walk_revisions()}
             if current is not None and current not in known:
                 raise LedgerError(
