@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
@@ -170,10 +172,12 @@ def test_visits_in_orders_by_search_are_the_visits_in_orders_by_hand(visit_rows,
             expected.append((v[Col.PNR], v[Col.DATUM], v[Col.MINUTER], o[Col.BESTALLNING_ID]))
     if coded_visits and len(visits):
         visits[[Col.PNR, Col.UTFORARE, Col.INSATS]] = visits[[Col.PNR, Col.UTFORARE, Col.INSATS]].apply(coded)
-    got = rule._in_orders(visits, orders, "Hemtjänst", first, last)
     norm = lambda rows: sorted(rows, key=lambda r: tuple(map(str, r)))  # noqa: E731
-    assert norm([tuple(None if pd.isna(x) else x for x in r) for r in got.itertuples(index=False)]) == \
-        norm([tuple(None if pd.isna(x) else x for x in r) for r in expected])
+    for block in (rule._BLOCK, 4):  # the visits searched a block at a time: one block, and several
+        with mock.patch.object(rule, "_BLOCK", block):
+            got = rule._in_orders(visits, orders, "Hemtjänst", first, last)
+        assert norm([tuple(None if pd.isna(x) else x for x in r) for r in got.itertuples(index=False)]) == \
+            norm([tuple(None if pd.isna(x) else x for x in r) for r in expected])
 
 
 def test_without_words_the_same_amounts_lines_and_figures():

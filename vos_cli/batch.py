@@ -43,14 +43,17 @@ from vos_cli.rules import corrections as corr
 from vos_cli.rules import income
 from vos_cli.store import ledger as store
 
-# (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build()
+# (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build().
+# The two that show the corrections (fees, compensation) wait for them at their end: they come
+# after those that do not, and the fee basis, the largest workbook, before the smaller ones, so
+# that its writing overlaps theirs (bench/notes.md)
 STEPS = [
     ("datakvalitet", "check"),
     ("verkställighet", "execution"),
     ("avslut", "endings"),
-    ("ersättning", "compensation"),
     ("avgiftsberäkning", "avgiftsutrymme"),  # only when the inkomster export is there (ONLY_WITH)
     ("avgifter", "fees"),
+    ("ersättning", "compensation"),
     ("ej verkställda", "waiting"),
     ("statistik", "statistics"),
     ("dagverksamhet", "day_activity"),
@@ -275,32 +278,39 @@ def writer_count(config: Config, inputs: Inputs) -> int:
     return min(osl.cpu_count(), 4) if big else 1
 
 
-def _build_reports(inputs: Inputs, period: Period, config: Config, work: Path, progress: Callable[[str], None],
-                   writers: int = 1) -> tuple[list[Report], list[StepResult]]:
+def _build_reports(inputs: Inputs, period: Period, config: Config, writer: Writer,
+                   progress: Callable[[str], None]) -> tuple[list[Report], list[StepResult]]:
     """Each report's rules, then its workbooks handed to the writer: written in worker processes
-    while the next report is computed, or here one after the other (byte-identical either way)."""
+    while the next report is computed (see _written), or here one after the other (byte-identical
+    either way)."""
     reports, steps = [], []
-    with Writer(work, writers) as writer:
-        for name, module_name in STEPS:
-            module = importlib.import_module(f"vos_cli.reports.{module_name}")
-            if getattr(module, "ONLY_WITH", None) and not inputs.has(module.ONLY_WITH):
-                continue
-            progress(name)
-            t = time.perf_counter()
-            report, summary = module.build(inputs, period, config)
-            finish(report, inputs)
-            t_rules = time.perf_counter() - t
-            writer.submit(report)
-            release_memory()  # what the report's rules built and dropped
-            reports.append(report)
-            written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
-            steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
-                                    round(time.perf_counter() - t, 3), round(t_rules, 3), 0.0, peak_mb()))
-        progress("skriver arbetsböckerna")
-        writer.close()
+    for name, module_name in STEPS:
+        module = importlib.import_module(f"vos_cli.reports.{module_name}")
+        if getattr(module, "ONLY_WITH", None) and not inputs.has(module.ONLY_WITH):
+            continue
+        progress(name)
+        t = time.perf_counter()
+        report, summary = module.build(inputs, period, config)
+        finish(report, inputs)
+        t_rules = time.perf_counter() - t
+        writer.submit(report)
+        release_memory()  # what the report's rules built and dropped
+        reports.append(report)
+        written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
+        steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
+                                round(time.perf_counter() - t, 3), round(t_rules, 3), 0.0, peak_mb()))
+    return reports, steps
+
+
+def _written(writer: Writer, reports: list[Report], steps: list[StepResult]) -> dict[str, dict[str, int]]:
+    """Waits for the workbooks handed to the writer; their rows per sheet, by file name."""
+    writer.close()
+    rows_per_sheet = {}
     for step, report in zip(steps, reports):
         step.write_seconds = round(writer.seconds.get(report.filename, 0.0), 3)
-    return reports, steps
+        for r in [report] + report.companions:
+            rows_per_sheet[r.filename] = r.rows_per_sheet
+    return rows_per_sheet
 
 
 def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
@@ -312,100 +322,110 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     progress("läser exporterna")
     needed, optional = needed_exports()
     inputs: Inputs = load_inputs(input_dir, config, period.last, needed, optional, files)
-    prepare(inputs, period, config)
-    durations["läsning"] = round(time.perf_counter() - t0, 3)
-    read_peak = peak_mb()
-    progress("liggaren: rättelser av tidigare månader")
-    t = time.perf_counter()
-    h = history.gather(book, inputs, period, config)
-    inputs.history = h
-    release_memory()
-    durations["liggare"] = round(time.perf_counter() - t, 3)
-    run_id = new_run_id()
-    outputs: list[dict[str, Any]] = []
-    rows_per_sheet: dict[str, dict[str, int]] = {}
-    recorded = False
-    try:
-        try:
-            work.mkdir(parents=True)
-        except OSError as exc:
-            raise OutputError(osl.output_problem(output, exc, "kan inte skapa månadsmappen")) from None
-        osl.private(work, folder=True)
-        writers = writer_count(config, inputs)
-        reports, steps = _build_reports(inputs, period, config, work, progress, writers)
-        for report in reports:
-            for r in [report] + report.companions:
-                rows_per_sheet[r.filename] = r.rows_per_sheet
-        for s in steps:
-            durations[s.name] = s.seconds
-        progress("översikt")
+    # the writer processes' server starts now (on Linux): its imports run beside the checks and the ledger
+    with Writer(work, writer_count(config, inputs)) as writer:
+        prepare(inputs, period, config)
+        durations["läsning"] = round(time.perf_counter() - t0, 3)
+        read_peak = peak_mb()
+        progress("liggaren: rättelser av tidigare månader")
         t = time.perf_counter()
-        frames, files_of = overview.frames_from_reports(reports)
-        ov, figures = overview.build(frames, files_of, period, output, h.trend)
-        t_rules = time.perf_counter() - t
-        write_report(ov, work)
-        rows_per_sheet[ov.filename] = ov.rows_per_sheet
-        steps.insert(0, StepResult("översikt", [ov.filename], sum(len(s.df) for s in ov.sheets),
-                                   {"Nyckeltal": overview.figures_dict(figures)}, round(time.perf_counter() - t, 3),
-                                   round(t_rules, 3), round(time.perf_counter() - t - t_rules, 3), peak_mb()))
-        durations["översikt"] = steps[0].seconds
-        order = [ov.filename] + sorted(p.name for p in work.iterdir() if p.name != ov.filename)
-        for path in (work / name for name in order):
-            entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_of(path)}
-            if path.name in rows_per_sheet:
-                entry["rader_per_blad"] = rows_per_sheet[path.name]
-            outputs.append(entry)
-        code = EXIT_REJECTED if any(r.needs_look for r in reports) else EXIT_OK
-        fees = inputs.outcomes.get("fees")
-        sums = {
-            "att_fakturera": round(float(fees.basis[Col.ATT_FAKTURERA].sum()), 2) if fees is not None else 0.0,
-            "brukare": len(fees.basis) if fees is not None else 0,
-            "rattelser_avgift": len(h.fee_corrections),
-            "rattelser_avgift_kr": round(float(h.fee_corrections[corr.DIFFERENS].sum()), 2) if len(h.fee_corrections)
-            else 0.0,
-            "rattelser_ersattning": len(h.comp_corrections),
-            "rattelser_ersattning_kr": round(float(h.comp_corrections[corr.DIFFERENS].sum()), 2)
-            if len(h.comp_corrections) else 0.0,
-            "rattade_manader": h.corrected,
-        }
-        manifest = {
-            "verktyg": f"vos {__version__}",
-            "run_id": run_id,
-            "period": period.label,
-            "per": f"{period.as_of:%Y-%m-%dT%H:%M}",
-            "skapad": dt.datetime.now().isoformat(timespec="seconds"),
-            "inputs": [{"export": r.export, "fil": str(r.path), "sha256": r.sha256, "lästa": r.read,
-                        "använda": r.used, "avvisade": r.n_rejected, "läst_som": r.how} for r in inputs.files()],
-            "outputs": outputs,
-            "rader": {"lästa": sum(r.read for r in inputs.files()), "använda": sum(r.used for r in inputs.files()),
-                      "avvisade": inputs.n_rejected},
-            "varningar": inputs.warnings[Col.VARNING].tolist(),
-            "anteckningar": inputs.notes + h.notes,
-            "nyckeltal": overview.figures_dict(figures),
-            "liggare": {"plats": store.where(book.url), "schema": book.schema_version()} | sums,
-            "konfiguration": config.summary(),
-            "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
-            "skrivprocesser": writers,
-            "steg": {"läsning": {"sekunder": durations["läsning"], "minnestopp_mb": read_peak}}
-            | {s.name: {"regler": s.rule_seconds, "skrivning": s.write_seconds, "minnestopp_mb": s.peak_mb,
-                        "rader": s.rows} for s in steps},
-            "exit": code,
-        }
-        write_manifest(work / MANIFEST, manifest)
-        progress("liggaren: registrerar månaden")
-        run = store.Run(run_id, period.label, manifest["skapad"], manifest["per"], __version__,
-                        [{k: v for k, v in i.items() if k in ("export", "fil", "sha256")} for i in manifest["inputs"]],
-                        config.summary(), manifest["nyckeltal"], sums)
-        book.record(run, ledger_rows(inputs, period, h))
-        recorded = True
-        swap_into_place(work, final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        if recorded and not (final.exists() and store.folder_run_id(final) == run_id):
-            book.discard(run_id)
-        raise
-    book.complete(run_id, int(config.ledger.get("bevara_ar") or 0) or None)
-    return RunResult(code, final, manifest, steps)
+        # the corrections are computed beside this process (on another core, where the platform forks)
+        # while the reports that do not show them are made
+        h = history.gather(book, inputs, period, config, beside=True)
+        inputs.history = h
+        release_memory()
+        durations["liggare"] = round(time.perf_counter() - t, 3)
+        run_id = new_run_id()
+        outputs: list[dict[str, Any]] = []
+        recorded = False
+        try:
+            try:
+                work.mkdir(parents=True)
+            except OSError as exc:
+                raise OutputError(osl.output_problem(output, exc, "kan inte skapa månadsmappen")) from None
+            osl.private(work, folder=True)
+            reports, steps = _build_reports(inputs, period, config, writer, progress)
+            for s in steps:
+                durations[s.name] = s.seconds
+            durations["rättelser"] = round(h.pending.seconds, 3)  # computing them, here or beside
+            progress("översikt")
+            t = time.perf_counter()
+            frames, files_of = overview.frames_from_reports(reports)
+            ov, figures = overview.build(frames, files_of, period, output, h.trend)
+            t_overview = time.perf_counter() - t
+            code = EXIT_REJECTED if any(r.needs_look for r in reports) else EXIT_OK
+            fees = inputs.outcomes.get("fees")
+            sums = {
+                "att_fakturera": round(float(fees.basis[Col.ATT_FAKTURERA].sum()), 2) if fees is not None else 0.0,
+                "brukare": len(fees.basis) if fees is not None else 0,
+                "rattelser_avgift": len(h.fee_corrections),
+                "rattelser_avgift_kr": round(float(h.fee_corrections[corr.DIFFERENS].sum()), 2) if len(h.fee_corrections)
+                else 0.0,
+                "rattelser_ersattning": len(h.comp_corrections),
+                "rattelser_ersattning_kr": round(float(h.comp_corrections[corr.DIFFERENS].sum()), 2)
+                if len(h.comp_corrections) else 0.0,
+                "rattade_manader": h.corrected,
+            }
+            created = dt.datetime.now().isoformat(timespec="seconds")
+            used = [{"export": r.export, "fil": str(r.path), "sha256": r.sha256, "lästa": r.read, "använda": r.used,
+                     "avvisade": r.n_rejected, "läst_som": r.how} for r in inputs.files()]
+            # recorded (pending) while the last workbooks are still being written: the month is in the
+            # ledger only once its folder is swapped into place (complete), as before
+            progress("liggaren: registrerar månaden")
+            run = store.Run(run_id, period.label, created, f"{period.as_of:%Y-%m-%dT%H:%M}", __version__,
+                            [{k: v for k, v in i.items() if k in ("export", "fil", "sha256")} for i in used],
+                            config.summary(), overview.figures_dict(figures), sums)
+            book.record(run, ledger_rows(inputs, period, h))
+            recorded = True
+            durations["liggare registrering"] = round(time.perf_counter() - t - t_overview, 3)
+            progress("skriver arbetsböckerna")
+            rows_per_sheet = _written(writer, reports, steps)
+            t = time.perf_counter()
+            write_report(ov, work)
+            rows_per_sheet[ov.filename] = ov.rows_per_sheet
+            t_write = time.perf_counter() - t
+            steps.insert(0, StepResult("översikt", [ov.filename], sum(len(s.df) for s in ov.sheets),
+                                       {"Nyckeltal": overview.figures_dict(figures)}, round(t_overview + t_write, 3),
+                                       round(t_overview, 3), round(t_write, 3), peak_mb()))
+            durations["översikt"] = steps[0].seconds
+            order = [ov.filename] + sorted(p.name for p in work.iterdir() if p.name != ov.filename)
+            for path in (work / name for name in order):
+                entry: dict[str, Any] = {"fil": path.name, "sha256": sha256_of(path)}
+                if path.name in rows_per_sheet:
+                    entry["rader_per_blad"] = rows_per_sheet[path.name]
+                outputs.append(entry)
+            manifest = {
+                "verktyg": f"vos {__version__}",
+                "run_id": run_id,
+                "period": period.label,
+                "per": run.per,
+                "skapad": created,
+                "inputs": used,
+                "outputs": outputs,
+                "rader": {"lästa": sum(r.read for r in inputs.files()), "använda": sum(r.used for r in inputs.files()),
+                          "avvisade": inputs.n_rejected},
+                "varningar": inputs.warnings[Col.VARNING].tolist(),
+                "anteckningar": inputs.notes + h.notes,
+                "nyckeltal": run.nyckeltal,
+                "liggare": {"plats": store.where(book.url), "schema": book.schema_version()} | sums,
+                "konfiguration": config.summary(),
+                "sekunder": durations | {"totalt": round(time.perf_counter() - t0, 3)},
+                "skrivprocesser": writer.workers,
+                "steg": {"läsning": {"sekunder": durations["läsning"], "minnestopp_mb": read_peak}}
+                | {s.name: {"regler": s.rule_seconds, "skrivning": s.write_seconds, "minnestopp_mb": s.peak_mb,
+                            "rader": s.rows} for s in steps},
+                "exit": code,
+            }
+            write_manifest(work / MANIFEST, manifest)
+            swap_into_place(work, final)
+        except BaseException:
+            h.stop()
+            shutil.rmtree(work, ignore_errors=True)
+            if recorded and not (final.exists() and store.folder_run_id(final) == run_id):
+                book.discard(run_id)
+            raise
+        book.complete(run_id, int(config.ledger.get("bevara_ar") or 0) or None)
+        return RunResult(code, final, manifest, steps)
 
 
 def update_manifest(month_dir: Path, rebuilt: Path, figures: dict[str, float]) -> None:

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from vos_cli import platform as osl
 from vos_cli.config import Config
+from vos_cli.frames import release_memory
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs
 from vos_cli.period import Period, make_period
@@ -26,8 +28,6 @@ from vos_cli.store.ledger import Ledger, Run
 class History:
     month: str
     ledger: str  # where, for Om rapporten
-    fee_corrections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=corr.FEE_COLUMNS))
-    comp_corrections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=corr.COMP_COLUMNS))
     previous_month: str = ""
     previous_clients: pd.DataFrame | None = None  # last month's fee_clients, None when not recorded
     previous_capacity: pd.DataFrame | None = None  # last month's avgiftsutrymme from income, if recorded
@@ -38,6 +38,27 @@ class History:
     run: Run | None = None  # this month's earlier run, if any
     batches: pd.DataFrame = field(default_factory=pd.DataFrame)  # this month's invoice batches
     sent_lines: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lines of its sent batches
+    # the corrections, computed here or beside this process (osl.Beside) while the reports that do
+    # not show them are made: read through fee_corrections / comp_corrections, which wait for them
+    pending: osl.Beside | None = None
+
+    @property
+    def fee_corrections(self) -> pd.DataFrame:
+        return self._corrections()[0]
+
+    @property
+    def comp_corrections(self) -> pd.DataFrame:
+        return self._corrections()[1]
+
+    def _corrections(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self.pending is None:
+            return pd.DataFrame(columns=corr.FEE_COLUMNS), pd.DataFrame(columns=corr.COMP_COLUMNS)
+        return self.pending.result()
+
+    def stop(self) -> None:
+        """Stops corrections still computing beside this process (the run failed)."""
+        if self.pending is not None:
+            self.pending.stop()
 
 
 def month_back(month: str, n: int) -> str:
@@ -126,19 +147,21 @@ def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame,
         if m.meals_missing:
             correct, paid = correct[correct["bestallning_id"] != ""], paid[paid["bestallning_id"] != ""]
         comp_parts.append(corr.compensation_corrections(m.month, correct, paid, m.comp_corrected))
+        release_memory()  # the month's recomputation, dropped
     fee = [f for f in fee_parts if len(f)]
     comp = [f for f in comp_parts if len(f)]
     return (pd.concat(fee, ignore_index=True) if fee else pd.DataFrame(columns=corr.FEE_COLUMNS),
             pd.concat(comp, ignore_index=True) if comp else pd.DataFrame(columns=corr.COMP_COLUMNS))
 
 
-def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> History:
-    """What the ledger knows for the month, with the corrections of the earlier months."""
+def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config, beside: bool = False) -> History:
+    """What the ledger knows for the month, with the corrections of the earlier months — with
+    `beside`, computed in a process beside this one where the platform can (osl.Beside) and
+    waited for when first read."""
     month = period.label
     h = History(month, ledger.url)
     h.run = ledger.run_of(month)
     todo = earlier_months(ledger, inputs, period, config, h)
-    h.fee_corrections, h.comp_corrections = corrections(inputs, todo)
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
         read = {m.month: m.clients for m in todo}  # the corrected months' clients, read already
@@ -153,6 +176,18 @@ def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config) -> Hi
     h.sent_lines = ledger.batch_lines(sent) if sent else pd.DataFrame(columns=["batch_id", "pnr", "period", "artikel",
                                                                                "antal", "a_pris", "belopp_ore"])
     h.trend = trend(ledger, month)
+    # last, once the ledger is read: a forked child must not inherit a query under way. What the
+    # month's reports share with the recomputed months (the execution dates and the five-day rule's
+    # ends, cached in inputs) is computed first, so that a child inherits it rather than computing
+    # it again; and what is freed is given back, so that it is not shared (and then copied)
+    from vos_cli.reports import endings as endings_report
+    from vos_cli.reports import execution as execution_report
+
+    if todo:
+        execution_report.compute(inputs, period)
+        endings_report.compute(inputs, config)
+    release_memory()
+    h.pending = osl.Beside(corrections, inputs, todo, fork=None if beside else False)
     return h
 
 

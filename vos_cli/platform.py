@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import gc
 import io
 import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import filelock
 
@@ -155,6 +158,28 @@ def peak_memory_mb() -> float:
         return 0.0
 
 
+def trim_heap() -> None:
+    """Give the C heap's freed pages back to the operating system (glibc's malloc_trim). glibc
+    keeps freed memory for reuse, inside the heap as well as at its top: after the reading and each
+    report a city month held 80–200 MB of freed memory that way (measured, bench/notes.md).
+    Elsewhere (Windows, musl, macOS) nothing: their allocators return memory by themselves."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
 # ---- worker processes --------------------------------------------------------------------
 
 
@@ -173,11 +198,105 @@ def process_pool(workers: int, preload: list[str]):
     import multiprocessing
 
     if sys.platform.startswith("linux") and not IS_WINDOWS:
+        import multiprocessing.forkserver
+
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(preload)
+        multiprocessing.forkserver.ensure_running()  # started now: its imports run while this process works
     else:
         ctx = multiprocessing.get_context("spawn")
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+# Linux forks a process with this one's memory shared (copy-on-write) until either writes to it;
+# Windows cannot, and macOS's system libraries do not allow it once threads have run.
+CAN_FORK = sys.platform.startswith("linux")
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when the thread that forked it ends
+
+
+class Beside:
+    """fn(*args) computed beside this process, for work that only reads what this process holds.
+
+    On Linux in a child forked from this process: the child reads the tables already in memory
+    without copying them, so the work runs on another core while this process goes on, and only
+    its result comes back (pickled through a pipe). The child is killed when this process dies
+    (so a killed run leaves nothing running and no lock held) and by stop(). Elsewhere fn runs
+    here and now. Either way result() gives the value or raises fn's exception, and `seconds` is
+    how long fn took. Fork only from the main thread: the child dies with the thread that forked it.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool | None = None):
+        self.forked = CAN_FORK if fork is None else fork
+        self.seconds = 0.0
+        self._proc = self._conn = None
+        self._answer: tuple[str, Any, Any] | None = None
+        if not self.forked:
+            self._answer = _answer(fn, args)
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        reader, writer = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_child, args=(writer, reader, os.getpid(), fn, args), daemon=True)
+        # the objects made so far set aside from the garbage collector across the fork, so that the
+        # child's collections do not write to (and so copy) every page that holds one
+        gc.freeze()
+        try:
+            self._proc.start()
+        finally:
+            gc.unfreeze()
+        writer.close()
+        self._conn = reader
+
+    def result(self) -> Any:
+        if self._answer is None:
+            try:
+                self._answer = self._conn.recv()
+            except EOFError:
+                self._proc.join()
+                raise RuntimeError(f"processen bredvid slutade utan svar (slutkod {self._proc.exitcode})") from None
+            finally:
+                self.stop()
+        kind, value, seconds = self._answer
+        if kind == "error":
+            raise value
+        self.seconds = seconds
+        return value
+
+    def stop(self) -> None:
+        """Ends the child if it still runs (its answer no longer wanted) and waits for it."""
+        if self._proc is not None:
+            if self._proc.is_alive() and self._answer is None:
+                self._proc.kill()
+            self._proc.join()
+            self._conn.close()
+            self._proc = None
+
+
+def _answer(fn: Callable[..., Any], args: tuple) -> tuple[str, Any, float]:
+    t = time.perf_counter()
+    try:
+        return "ok", fn(*args), time.perf_counter() - t
+    except Exception as exc:
+        return "error", exc, time.perf_counter() - t
+
+
+def _child(conn, unused, parent: int, fn: Callable[..., Any], args: tuple) -> None:
+    import ctypes
+    import signal
+    import traceback
+
+    unused.close()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    answer = _answer(fn, args)
+    if answer[0] == "error":  # the child's traceback goes with the exception (shown by --debug)
+        answer[1].add_note("".join(traceback.format_exception(answer[1])))
+    try:
+        conn.send(answer)
+    except Exception as exc:  # an answer that does not pickle: say so, do not leave the parent waiting
+        conn.send(("error", RuntimeError(f"svaret kunde inte skickas: {type(exc).__name__}: {exc}"), answer[2]))
 
 
 # ---- the console -------------------------------------------------------------------------

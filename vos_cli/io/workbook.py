@@ -648,6 +648,7 @@ class Writer:
 
     def __init__(self, output_dir: Path, workers: int = 1):
         self.output_dir = output_dir
+        self.workers = workers
         self.pool = osl.process_pool(workers, ["vos_cli.io.workbook"]) if workers > 1 else None
         self.pending: list[tuple[Report, Any]] = []
         self.seconds: dict[str, float] = {}

@@ -152,7 +152,9 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: p
     }, copy=False)
 
 
-_BLOCK = 1 << 20
+# visits searched at a time: the search's arrays (candidates, their dates) stay at about 20 MB; a
+# million at a time held 40–60 MB more at the peak of a city month recomputed for its corrections
+_BLOCK = 1 << 18
 
 
 def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
