@@ -169,6 +169,38 @@ def test_a_messy_month_gives_exactly_the_clean_reports(tmp_path, clean):
     assert "avgiftsutrymme_2026-03.xls" in about
 
 
+def _read_with(folder: Path, monkeypatch, beside: bool) -> dict:
+    from vos_cli import batch
+    from vos_cli.io import inputs as inputs_module
+
+    monkeypatch.setattr(inputs_module, "READ_BESIDE_FROM", 0 if beside else 2**62)
+    needed, optional = batch.needed_exports()
+    got = inputs_module.load_inputs(folder, load(SAMPLE_CONFIG), dt.date(2026, 3, 31), needed, optional)
+    return {name: (r.df, r.rejected, r.read, r.sha256, r.notes, r.warnings, r.sources)
+            for name, r in got.results.items()}
+
+
+def test_the_exports_read_beside_the_largest_are_the_exports_read_one_by_one(tmp_path, monkeypatch):
+    """From a size on, the other exports are read in a process beside the largest (osl.Beside):
+    every frame, rejected row, count, hash, note and warning is the same as read one by one."""
+    folder = messy_month(tmp_path / "in")
+    one_by_one, beside = _read_with(folder, monkeypatch, False), _read_with(folder, monkeypatch, True)
+    assert list(one_by_one) == list(beside) and len(one_by_one) >= 8
+    for name in one_by_one:
+        a, b = one_by_one[name], beside[name]
+        assert a[0].equals(b[0]) and (a[0].dtypes == b[0].dtypes).all() and a[1].equals(b[1]), name
+        assert a[2:] == b[2:], name
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["one by one", "beside"])
+def test_the_first_bad_export_in_order_is_the_one_said(tmp_path, monkeypatch, beside):
+    shutil.copytree(SAMPLE, tmp_path / "in")
+    (tmp_path / "in" / "beslut.csv").write_text("Vem;Vad\n1;2\n", encoding="utf-8")  # read beside
+    (tmp_path / "in" / "besok.csv").write_text("Vem;Vad\n1;2\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="beslut.csv"):
+        _read_with(tmp_path / "in", monkeypatch, beside)
+
+
 def test_a_ten_digit_personnummer_is_read_but_warned_with_a_count(tmp_path, clean):
     shutil.copytree(SAMPLE, tmp_path / "in")
     h, rows = table("besok")
