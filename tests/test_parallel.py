@@ -115,6 +115,22 @@ def test_beside_gives_the_value_or_the_error_either_way(fork):
         assert "_fails" in "".join(caught.value.__notes__)
 
 
+_SEEN: list[str] = []
+
+
+def _seen() -> list[str]:
+    return list(_SEEN)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "here"])
+def test_in_child_runs_first_in_a_forked_child_only(fork):
+    if fork and not osl.CAN_FORK:
+        pytest.skip("this platform does not fork")
+    assert osl.Beside(_seen, fork=fork, in_child=lambda: _SEEN.append("own connections")).result() == \
+        (["own connections"] if fork else [])
+    assert _SEEN == []  # never in this process
+
+
 @pytest.mark.skipif(not osl.CAN_FORK, reason="this platform does not fork")
 def test_a_child_that_dies_without_an_answer_is_an_error_not_a_wait():
     with pytest.raises(RuntimeError, match="slutade utan svar.*slutkod 7"):

@@ -321,7 +321,14 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     t0 = time.perf_counter()
     progress("läser exporterna")
     needed, optional = needed_exports()
-    inputs: Inputs = load_inputs(input_dir, config, period.last, needed, optional, files)
+    # what the ledger recorded for the earlier months is read beside the exports (osl.Beside: a
+    # forked child with its own database connections, where the platform forks)
+    found = osl.Beside(history.recorded, book, period, config, in_child=book.forked)
+    try:
+        inputs: Inputs = load_inputs(input_dir, config, period.last, needed, optional, files)
+    except BaseException:
+        found.stop()
+        raise
     # the writer processes' server starts now (on Linux): its imports run beside the checks and the ledger
     with Writer(work, writer_count(config, inputs)) as writer:
         prepare(inputs, period, config)
@@ -331,7 +338,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         t = time.perf_counter()
         # the corrections are computed beside this process (on another core, where the platform forks)
         # while the reports that do not show them are made
-        h = history.gather(book, inputs, period, config, beside=True)
+        h = history.gather(book, inputs, period, config, beside=True, found=found)
         inputs.history = h
         release_memory()
         durations["liggare"] = round(time.perf_counter() - t, 3)

@@ -85,10 +85,40 @@ def _covers(inputs: Inputs, p: Period, config: Config) -> str | None:
 
 
 @dataclass
+class Recorded:
+    """What the ledger recorded for an earlier month: its run, and what was invoiced, paid and
+    corrected for it since. Read while the exports are (osl.Beside), then needs no database."""
+
+    run: Run
+    invoiced: pd.DataFrame
+    fee_corrected: pd.DataFrame
+    clients: pd.DataFrame
+    paid: pd.DataFrame
+    comp_corrected: pd.DataFrame
+
+
+def recorded(ledger: Ledger, period: Period, config: Config) -> dict[str, Recorded]:
+    """The earlier months the ledger holds among the `rattelse_manader` before `period`."""
+    month = period.label
+    found = {}
+    for p_month in earlier(period, config):
+        run = ledger.run_of(p_month)
+        if run is not None:
+            found[p_month] = Recorded(run, ledger.fee_lines(p_month), ledger.corrections_for(p_month, month, "avgift"),
+                                      ledger.fee_clients(p_month), ledger.compensation(p_month),
+                                      ledger.corrections_for(p_month, month, "ersattning"))
+    return found
+
+
+def earlier(period: Period, config: Config) -> list[str]:
+    """The months the corrections look back on, oldest first."""
+    return [month_back(period.label, n) for n in range(int(config.ledger["rattelse_manader"]), 0, -1)]
+
+
+@dataclass
 class EarlierMonth:
     """An earlier month to recompute and compare: its period and parameters as recorded, and what
-    the ledger says was invoiced, paid and corrected for it (read before the recomputation, which
-    then needs no database)."""
+    the ledger says was invoiced, paid and corrected for it."""
 
     month: str
     period: Period
@@ -102,17 +132,17 @@ class EarlierMonth:
     comp_corrected: pd.DataFrame
 
 
-def earlier_months(ledger: Ledger, inputs: Inputs, period: Period, config: Config, h: History) -> list[EarlierMonth]:
-    """The months before `period` that the ledger holds and today's exports cover (the others are
-    said in h.notes), each with what the ledger recorded for it."""
-    month = period.label
+def earlier_months(found: dict[str, Recorded], inputs: Inputs, period: Period, config: Config,
+                   h: History) -> list[EarlierMonth]:
+    """The months before `period` that the ledger holds (`found`) and today's exports cover (the
+    others are said in h.notes), each with what the ledger recorded for it."""
     todo = []
-    for p_month in [month_back(month, n) for n in range(int(config.ledger["rattelse_manader"]), 0, -1)]:
-        run = ledger.run_of(p_month)
-        if run is None:
+    for p_month in earlier(period, config):
+        rec = found.get(p_month)
+        if rec is None:
             h.notes.append(f"{p_month} finns inte i liggaren (före liggarens start eller aldrig körd) och rättas inte")
             continue
-        p = make_period(p_month, run.per.replace("T", " "))
+        p = make_period(p_month, rec.run.per.replace("T", " "))
         why = _covers(inputs, p, config)
         if why:
             h.notes.append(f"Rättelser för {p_month} gjordes inte: {why} (lägg in en export som täcker månaden)")
@@ -120,10 +150,9 @@ def earlier_months(ledger: Ledger, inputs: Inputs, period: Period, config: Confi
         meals_missing = inputs.has("maltider") and not (inputs.df("maltider")[Col.MANAD] == p_month).any()
         if meals_missing:
             h.notes.append(f"Måltider och matlådor för {p_month} rättas inte: måltidsexporten saknar månaden")
-        todo.append(EarlierMonth(
-            p_month, p, Config.from_summary(run.parametrar), run.skapad[:10], meals_missing,
-            ledger.fee_lines(p_month), ledger.corrections_for(p_month, month, "avgift"), ledger.fee_clients(p_month),
-            ledger.compensation(p_month), ledger.corrections_for(p_month, month, "ersattning")))
+        todo.append(EarlierMonth(p_month, p, Config.from_summary(rec.run.parametrar), rec.run.skapad[:10],
+                                 meals_missing, rec.invoiced, rec.fee_corrected, rec.clients, rec.paid,
+                                 rec.comp_corrected))
         h.corrected.append(p_month)
     return todo
 
@@ -154,20 +183,20 @@ def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame,
             pd.concat(comp, ignore_index=True) if comp else pd.DataFrame(columns=corr.COMP_COLUMNS))
 
 
-def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config, beside: bool = False) -> History:
+def gather(ledger: Ledger, inputs: Inputs, period: Period, config: Config, beside: bool = False,
+           found: osl.Beside | None = None) -> History:
     """What the ledger knows for the month, with the corrections of the earlier months — with
     `beside`, computed in a process beside this one where the platform can (osl.Beside) and
-    waited for when first read."""
+    waited for when first read. `found`: what `recorded` read beside the exports, if it did."""
     month = period.label
     h = History(month, ledger.url)
     h.run = ledger.run_of(month)
-    todo = earlier_months(ledger, inputs, period, config, h)
+    found = found.result() if found is not None else recorded(ledger, period, config)
+    todo = earlier_months(found, inputs, period, config, h)
     h.previous_month = month_back(month, 1)
     if ledger.run_of(h.previous_month) is not None:
-        read = {m.month: m.clients for m in todo}  # the corrected months' clients, read already
-        h.previous_clients = read.get(h.previous_month)
-        if h.previous_clients is None:
-            h.previous_clients = ledger.fee_clients(h.previous_month)
+        h.previous_clients = found[h.previous_month].clients if h.previous_month in found \
+            else ledger.fee_clients(h.previous_month)
         capacity = ledger.fee_capacity(h.previous_month)
         h.previous_capacity = capacity if len(capacity) else None
     h.ivo_earlier = ledger.ivo_reported(quarter(period.as_of_date))

@@ -222,10 +222,12 @@ class Beside:
     its result comes back (pickled through a pipe). The child is killed when this process dies
     (so a killed run leaves nothing running and no lock held) and by stop(). Elsewhere fn runs
     here and now. Either way result() gives the value or raises fn's exception, and `seconds` is
-    how long fn took. Fork only from the main thread: the child dies with the thread that forked it.
+    how long fn took. `in_child` runs first in a forked child (a database's own connections).
+    Fork only from the main thread: the child dies with the thread that forked it.
     """
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool | None = None):
+    def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool | None = None,
+                 in_child: Callable[[], None] | None = None):
         self.forked = CAN_FORK if fork is None else fork
         self.seconds = 0.0
         self._proc = self._conn = None
@@ -237,7 +239,7 @@ class Beside:
 
         ctx = multiprocessing.get_context("fork")
         reader, writer = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_child, args=(writer, reader, os.getpid(), fn, args), daemon=True)
+        self._proc = ctx.Process(target=_child, args=(writer, reader, os.getpid(), fn, args, in_child), daemon=True)
         # the objects made so far set aside from the garbage collector across the fork, so that the
         # child's collections do not write to (and so copy) every page that holds one
         gc.freeze()
@@ -281,7 +283,14 @@ def _answer(fn: Callable[..., Any], args: tuple) -> tuple[str, Any, float]:
         return "error", exc, time.perf_counter() - t
 
 
-def _child(conn, unused, parent: int, fn: Callable[..., Any], args: tuple) -> None:
+def _after(first: Callable[[], None] | None, fn: Callable[..., Any], args: tuple) -> Any:
+    if first is not None:
+        first()
+    return fn(*args)
+
+
+def _child(conn, unused, parent: int, fn: Callable[..., Any], args: tuple,
+           in_child: Callable[[], None] | None) -> None:
     import ctypes
     import signal
     import traceback
@@ -290,7 +299,7 @@ def _child(conn, unused, parent: int, fn: Callable[..., Any], args: tuple) -> No
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
-    answer = _answer(fn, args)
+    answer = _answer(_after, (in_child, fn, args))
     if answer[0] == "error":  # the child's traceback goes with the exception (shown by --debug)
         answer[1].add_note("".join(traceback.format_exception(answer[1])))
     try:

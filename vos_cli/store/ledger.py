@@ -195,6 +195,11 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
+    def forked(self) -> None:
+        """In a child forked from the process that opened the ledger: its own connections from now
+        on, the parent's left to the parent (SQLAlchemy's advice for fork: dispose(close=False))."""
+        self.engine.dispose(close=False)
+
     def _guard(self):
         return _Guard(self.url)
 
