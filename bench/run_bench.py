@@ -182,7 +182,7 @@ def bench(name: str, runs: int) -> list[dict]:
         if name != "national":
             first, _ = timed(data, None, out)
             r["first_month_wall"], r["paired"] = round(first, 2), True
-            said = f", as the ledger's first month {first:.1f} s (+{wall / first - 1:.0%})"
+            said = f", as the ledger's first month {first:.1f} s ({wall / first - 1:+.0%})"
         results.append(r)
         print(f"  run {i + 1}: {wall:.1f} s, floor {floor['read'] + floor['write']:.1f} s, ratio {r['ratio']:.2f}×, "
               f"peak PSS {peak:.0f} MB{said}", flush=True)
@@ -230,8 +230,17 @@ def section(runs: list[dict]) -> list[str]:
     lines += ["", f"Steps of the last run ({last['writers']} writer process(es); workbooks are written while the next "
                   "report is computed, so the write times overlap the rules):", "",
               "| step | rules (s) | workbook (s, in its writer) | output rows |", "|---|---|---|---|"]
-    lines.append(f"| read every export | {last['seconds'].get('läsning', 0):.2f} | – | – |")
-    lines.append(f"| ledger: corrections of the earlier months | {last['seconds'].get('liggare', 0):.2f} | – | – |")
+    sec = last["seconds"]
+    lines.append(f"| read every export | {sec.get('läsning', 0):.2f} | – | – |")
+    if "rättelser" in sec:  # since the corrections are computed beside the run (osl.Beside)
+        lines += [f"| ledger: the earlier months' records (read beside the exports), the shared rules | "
+                  f"{sec.get('liggare', 0):.2f} | – | – |",
+                  f"| corrections of the earlier months (beside the run: overlap the steps below) | "
+                  f"{sec['rättelser']:.2f} | – | – |",
+                  f"| ledger: recording the month (while the last workbooks are written) | "
+                  f"{sec.get('liggare registrering', 0):.2f} | – | – |"]
+    else:
+        lines.append(f"| ledger: corrections of the earlier months | {sec.get('liggare', 0):.2f} | – | – |")
     for name, s in last["steps"].items():
         if name != "läsning":
             lines.append(f"| {name} | {s['regler']:.2f} | {s['skrivning']:.2f} | {n(s['rader'])} |")
