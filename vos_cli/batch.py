@@ -329,8 +329,9 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     except BaseException:
         found.stop()
         raise
-    # the writer processes' server starts now (on Linux): its imports run beside the checks and the ledger
-    with Writer(work, writer_count(config, inputs)) as writer:
+    # the writer processes' server starts now (on Linux): its imports run beside the checks and the
+    # ledger; `found` is stopped however the run ends (a month the exports do not cover, say)
+    with Writer(work, writer_count(config, inputs)) as writer, found:
         prepare(inputs, period, config)
         durations["läsning"] = round(time.perf_counter() - t0, 3)
         read_peak = peak_mb()

@@ -240,8 +240,8 @@ class Beside:
         ctx = multiprocessing.get_context("fork")
         reader, writer = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_child, args=(writer, reader, os.getpid(), fn, args, in_child), daemon=True)
-        # the objects made so far set aside from the garbage collector across the fork, so that the
-        # child's collections do not write to (and so copy) every page that holds one
+        # the objects made so far set aside from the garbage collector across the fork (Python's
+        # advice for fork without exec), so the child's collections need not touch their pages
         gc.freeze()
         try:
             self._proc.start()
@@ -273,6 +273,12 @@ class Beside:
             self._proc.join()
             self._conn.close()
             self._proc = None
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def _answer(fn: Callable[..., Any], args: tuple) -> tuple[str, Any, float]:

@@ -28,12 +28,9 @@ def _read_all(where: dict[str, list[Path]], config: Config,
     largest = max(size, key=size.get) if size else None
     if largest is None or size[largest] < READ_BESIDE_FROM or len(where) == 1:
         return _read_each(where, config, ref_date)
-    others = osl.Beside(_read_each, {n: p for n, p in where.items() if n != largest}, config, ref_date)
-    try:
+    with osl.Beside(_read_each, {n: p for n, p in where.items() if n != largest}, config, ref_date) as others:
         here = _read_each({largest: where[largest]}, config, ref_date)
         there = others.result()
-    finally:
-        others.stop()
     return {name: (here | there)[name] for name in where}
 
 
