@@ -209,7 +209,10 @@ def process_pool(workers: int, preload: list[str]):
 
 
 # Linux forks a process with this one's memory shared (copy-on-write) until either writes to it;
-# Windows cannot, and macOS's system libraries do not allow it once threads have run.
+# Windows cannot, and macOS's system libraries do not allow it once threads have run. The run has
+# threads when it forks (Arrow's thread pool): Arrow resets its pools in a forked child (its at-fork
+# handlers) and the child starts no other threads' work; Python 3.12+ says so in a
+# DeprecationWarning, which is not shown by default.
 CAN_FORK = sys.platform.startswith("linux")
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when the thread that forked it ends
 
