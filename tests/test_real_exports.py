@@ -194,10 +194,17 @@ def test_the_exports_read_beside_the_largest_are_the_exports_read_one_by_one(tmp
 
 @pytest.mark.parametrize("beside", [False, True], ids=["one by one", "beside"])
 def test_the_first_bad_export_in_order_is_the_one_said(tmp_path, monkeypatch, beside):
+    """beslut comes before besok in the order read; besok, the largest, is read here and beslut
+    beside it: both are bad, and beslut's error is the one said either way."""
     shutil.copytree(SAMPLE, tmp_path / "in")
-    (tmp_path / "in" / "beslut.csv").write_text("Vem;Vad\n1;2\n", encoding="utf-8")  # read beside
-    (tmp_path / "in" / "besok.csv").write_text("Vem;Vad\n1;2\n", encoding="utf-8")
+    (tmp_path / "in" / "beslut.csv").write_text("Vem;Vad\n1;2\n", encoding="utf-8")
+    visits = (tmp_path / "in" / "besok.csv").read_text(encoding="utf-8").split("\n", 1)[1]
+    (tmp_path / "in" / "besok.csv").write_text("Vem;Vad;Var;När;Hur\n" + visits, encoding="utf-8")  # still the largest
     with pytest.raises(InputFileError, match="beslut.csv"):
+        _read_with(tmp_path / "in", monkeypatch, beside)
+    (tmp_path / "in" / "beslut.csv").unlink()
+    shutil.copy(SAMPLE / "beslut.csv", tmp_path / "in" / "beslut.csv")
+    with pytest.raises(InputFileError, match="besok.csv"):  # alone, besok's own error
         _read_with(tmp_path / "in", monkeypatch, beside)
 
 
