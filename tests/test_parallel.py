@@ -145,6 +145,7 @@ def test_stop_ends_a_child_still_working():
     assert time.perf_counter() - started < 10 and job._proc is None
 
 
+@pytest.mark.posix_only  # kills a process; psutil needs `resource`
 @pytest.mark.skipif(not osl.CAN_FORK, reason="this platform does not fork")
 def test_the_child_dies_with_a_killed_parent():
     """A killed run leaves nothing running (and so no process holding the run lock)."""
