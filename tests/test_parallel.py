@@ -115,6 +115,13 @@ def test_beside_gives_the_value_or_the_error_either_way(fork):
         assert "_fails" in "".join(caught.value.__notes__)
 
 
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "here"])
+def test_seconds_is_how_long_the_work_took_either_way(fork):
+    if fork and not osl.CAN_FORK:
+        pytest.skip("this platform does not fork")
+    assert 0.2 <= osl.Beside(time.sleep, 0.2, fork=fork).seconds < 5
+
+
 _SEEN: list[str] = []
 
 

@@ -341,7 +341,6 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         # while the reports that do not show them are made
         h = history.gather(book, inputs, period, config, beside=True, found=found)
         inputs.history = h
-        release_memory()
         durations["liggare"] = round(time.perf_counter() - t, 3)
         run_id = new_run_id()
         outputs: list[dict[str, Any]] = []

@@ -224,7 +224,7 @@ class Beside:
     without copying them, so the work runs on another core while this process goes on, and only
     its result comes back (pickled through a pipe). The child is killed when this process dies
     (so a killed run leaves nothing running and no lock held) and by stop(). Elsewhere fn runs
-    here and now. Either way result() gives the value or raises fn's exception, and `seconds` is
+    here and now. Either way result() gives the value or raises fn's exception, and `seconds`
     how long fn took. `in_child` runs first in a forked child (a database's own connections).
     Fork only from the main thread: the child dies with the thread that forked it.
     """
@@ -232,7 +232,6 @@ class Beside:
     def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool | None = None,
                  in_child: Callable[[], None] | None = None):
         self.forked = CAN_FORK if fork is None else fork
-        self.seconds = 0.0
         self._proc = self._conn = None
         self._answer: tuple[str, Any, Any] | None = None
         if not self.forked:
@@ -262,11 +261,16 @@ class Beside:
                 raise RuntimeError(f"processen bredvid slutade utan svar (slutkod {self._proc.exitcode})") from None
             finally:
                 self.stop()
-        kind, value, seconds = self._answer
+        kind, value, _ = self._answer
         if kind == "error":
             raise value
-        self.seconds = seconds
         return value
+
+    @property
+    def seconds(self) -> float:
+        """How long fn took (waits for it, as result() does)."""
+        self.result()
+        return self._answer[2]
 
     def stop(self) -> None:
         """Ends the child if it still runs (its answer no longer wanted) and waits for it."""
