@@ -5,9 +5,7 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import openpyxl
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -161,26 +159,3 @@ def test_default_month_is_the_previous_calendar_month():
     assert previous_month(dt.date(2026, 3, 1)) == "2026-02"
 
 
-def test_ledger_records_are_the_values_to_dict_gives(monkeypatch):
-    """The ledger's rows are built from each column's list (pandas' to_dict is slow): the same Python
-    values for every kind of column the ledger gets — whole numbers, amounts with a missing one,
-    texts with a missing one, nullable integers, dates, flags, objects holding numpy numbers — over
-    several blocks."""
-    n = 7
-    frame = pd.DataFrame({
-        "ore": np.arange(n, dtype="int64") * 100,
-        "kr": pd.Series([1.5, np.nan] * 3 + [2.25]),
-        "pnr": pd.Series(["194503122384", None, "a"] * 2 + ["å"], dtype="str"),
-        "antal": pd.Series([1, None, 3, 4, None, 6, 7], dtype="Int64"),
-        "datum": pd.to_datetime(["2026-03-01", None] * 3 + ["2026-03-31"]),
-        "ny": [True, False] * 3 + [True],
-        "varde": pd.Series([np.int64(3), None, "x", np.float64(1.5), 2, None, np.bool_(True)], dtype=object),
-    })
-    expected = frame.to_dict("records")
-    monkeypatch.setattr(batch, "RECORD_BLOCK", 3)
-    got = list(batch._records(frame))
-
-    def norm(rows):  # NaN and NaT are not equal to themselves: compare them by name
-        return [{k: ("NaN" if isinstance(v, float) and v != v else "NaT" if v is pd.NaT else (type(v), v))
-                 for k, v in r.items()} for r in rows]
-    assert norm(got) == norm(expected)

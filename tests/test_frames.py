@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vos_cli.frames import coded, extract, isin, per_text, plain, shared_codes, shared_keys
+from vos_cli.frames import coded, extract, isin, per_text, plain, python_values, shared_codes, shared_keys
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
@@ -98,3 +98,30 @@ def test_extract_is_pandas_extract(texts):
     s = pd.Series(texts, dtype="str")
     pd.testing.assert_frame_equal(extract(s, _PATTERN, optional=("cc",)), s.str.extract(_PATTERN))
     pd.testing.assert_frame_equal(extract(s, _RESERVE), s.str.extract(_RESERVE))
+
+
+def test_python_values_are_the_values_to_dict_gives():
+    """The ledger's rows are built from each column's list (pandas' to_dict is slow): the same Python
+    values for every kind of column the ledger gets — whole numbers, amounts with a missing one,
+    texts with a missing one, nullable integers, dates, flags, objects holding numpy numbers — in a
+    whole frame and in a block cut from its middle, as the ledger cuts them."""
+    n = 7
+    frame = pd.DataFrame({
+        "ore": np.arange(n, dtype="int64") * 100,
+        "kr": pd.Series([1.5, np.nan] * 3 + [2.25]),
+        "pnr": pd.Series(["194503122384", None, "a"] * 2 + ["å"], dtype="str"),
+        "antal": pd.Series([1, None, 3, 4, None, 6, 7], dtype="Int64"),
+        "datum": pd.to_datetime(["2026-03-01", None] * 3 + ["2026-03-31"]),
+        "ny": [True, False] * 3 + [True],
+        "varde": pd.Series([np.int64(3), None, "x", np.float64(1.5), 2, None, np.bool_(True)], dtype=object),
+    })
+
+    def rows(f):
+        return [dict(zip(f.columns, r)) for r in zip(*(python_values(f[c]) for c in f.columns))]
+
+    def norm(records):  # NaN and NaT are not equal to themselves: compare them by name
+        return [{k: ("NaN" if isinstance(v, float) and v != v else "NaT" if v is pd.NaT else (type(v), v))
+                 for k, v in r.items()} for r in records]
+
+    assert norm(rows(frame)) == norm(frame.to_dict("records"))
+    assert norm(rows(frame.iloc[3:6])) == norm(frame.iloc[3:6].to_dict("records"))

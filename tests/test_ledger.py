@@ -294,14 +294,12 @@ def _tables(ledger: Path) -> dict[str, list[tuple]]:
 
 
 def test_rows_recorded_a_block_at_a_time_are_the_rows(one_month, tmp_path, monkeypatch):
-    """A nation's month is recorded a block of rows at a time (never millions of dicts at once): in
-    blocks of three rows the ledger holds exactly the rows of the one-block run — none lost at a
+    """A nation's month is recorded a block of rows at a time (never millions of rows made at once):
+    in blocks of two rows the ledger holds exactly the rows of the one-block run — none lost at a
     block's edge, none twice."""
     src, out = one_month
     whole = _tables(out / store.FILE_NAME)
     assert sum(map(len, whole.values())) > 100
-    from vos_cli import batch
-    monkeypatch.setattr(batch, "RECORD_BLOCK", 3)
     monkeypatch.setattr(store, "INSERT_BLOCK", 2)
     small = tmp_path / "small"
     run(src, small, "2026-03")

@@ -18,19 +18,18 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from vos_cli import __version__, history
 from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
-from vos_cli.frames import release_memory
+from vos_cli.frames import python_values, release_memory
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
@@ -201,44 +200,19 @@ def is_quarter_end(day: dt.date) -> bool:
     return (day.month, day.day) in QUARTER_ENDS
 
 
-RECORD_BLOCK = 20_000  # rows turned into dicts at a time for the ledger
-
-
-def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """The rows of a frame as dicts — the values `to_dict("records")` gives — made a block at a time
-    as the ledger takes them: a nation's month records 2–3 million rows, which as dicts all at once
-    held a gigabyte at the run's end. Built from each column's list: pandas' `to_dict` converts
-    value by value (2 s of a city month's run)."""
-    cols = list(frame.columns)
-    for start in range(0, len(frame), RECORD_BLOCK):
-        block = frame.iloc[start:start + RECORD_BLOCK]
-        yield from (dict(zip(cols, row)) for row in zip(*(_python_values(block[c]) for c in cols)))
-
-
-def _python_values(column: pd.Series) -> list[Any]:
-    """A column's values as Python scalars, as `to_dict` gives them: a masked missing value (pd.NA)
-    as None, numpy scalars inside an object column as Python's."""
-    values = column.tolist()
-    if column.dtype == object:
-        return [v.item() if isinstance(v, np.generic) else v for v in values]
-    if column.hasnans:
-        return [None if v is pd.NA else v for v in values]
-    return values
-
-
-def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, Iterable[dict[str, Any]]]:
+def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, store.Rows]:
     """What the month recorded, in the ledger's form: fee lines and clients, compensation, the
-    corrections it made, the IVO reports of a quarter's end, the statistics per person — each
-    table's rows made as the ledger inserts them, not all at once."""
+    corrections it made, the IVO reports of a quarter's end, the statistics per person — the large
+    tables as frames, which the ledger turns into rows a block at a time as it inserts them."""
     month = period.label
-    rows: dict[str, Iterable[dict[str, Any]]] = {}
+    rows: dict[str, store.Rows] = {}
     fees = inputs.outcomes.get("fees")
     if fees is not None:
-        rows["fee_lines"] = _records(corr.fee_lines(fees.articles).assign(manad=month))
-        rows["fee_clients"] = _records(corr.fee_clients(fees.basis, fees.details).assign(manad=month))
+        rows["fee_lines"] = corr.fee_lines(fees.articles).assign(manad=month)
+        rows["fee_clients"] = corr.fee_clients(fees.basis, fees.details).assign(manad=month)
     comp = inputs.outcomes.get("compensation")
     if comp is not None:
-        rows["compensation"] = _records(corr.compensation_rows(*comp).assign(manad=month))
+        rows["compensation"] = corr.compensation_rows(*comp).assign(manad=month)
     rows["corrections"] = [dict(r, manad=month) for r in corr.as_ledger(h.fee_corrections, h.comp_corrections)]
     w = inputs.outcomes.get("waiting")
     if w is not None and is_quarter_end(period.as_of_date):
@@ -253,16 +227,19 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
         rows["invoice_batches"] = [{"batch_id": plan.batch_id, "manad": month, "lopnr": plan.number,
                                     "rader": len(plan.lines), "summa_ore": int(plan.lines["belopp_ore"].sum()),
                                     "skickad": None}]
-        rows["invoice_lines"] = _records(plan.lines.assign(batch_id=plan.batch_id))
+        rows["invoice_lines"] = plan.lines.assign(batch_id=plan.batch_id)
     cap = inputs.outcomes.get("capacity")
     if cap is not None:
-        rows["fee_capacity"] = _records(income.ledger_rows(cap).assign(manad=month))
+        rows["fee_capacity"] = income.ledger_rows(cap).assign(manad=month)
     st = inputs.outcomes.get("statistics")
     if st is not None:
         people = st.per_person
         values = people.drop(columns=[Col.PNR]).astype(object).where(people.drop(columns=[Col.PNR]).notna(), None)
-        rows["statistics"] = ({"manad": month, "pnr": p, "varden": json.dumps(v, ensure_ascii=False, default=str)}
-                              for p, v in zip(people[Col.PNR], _records(values)))
+        names = list(values.columns)
+        as_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        rows["statistics"] = pd.DataFrame({
+            "manad": month, "pnr": people[Col.PNR].to_numpy(),
+            "varden": [as_json(dict(zip(names, v))) for v in zip(*(python_values(values[c]) for c in names))]})
     return rows
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,18 @@ def extract(s: pd.Series, pattern: str, optional: tuple[str, ...] = ()) -> pd.Da
     if other.any():
         out[other.to_numpy()] = text[other].str.extract(pattern)
     return out
+
+
+def python_values(column: pd.Series) -> list[Any]:
+    """A column's values as Python scalars, as `to_dict("records")` gives them: a masked missing
+    value (pd.NA) as None, numpy scalars inside an object column as Python's. From the column's
+    list (pandas' `to_dict` converts value by value)."""
+    values = column.tolist()
+    if column.dtype == object:
+        return [v.item() if isinstance(v, np.generic) else v for v in values]
+    if column.hasnans:
+        return [None if v is pd.NA else v for v in values]
+    return values
 
 
 def release_memory() -> None:
