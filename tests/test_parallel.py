@@ -63,6 +63,30 @@ def test_auto_writes_in_parallel_only_for_a_large_month(monkeypatch):
     assert batch.writer_count(cfg, inputs) == 3
 
 
+@pytest.mark.parametrize("setting, size, cores, started", [
+    ("auto", batch.PARALLEL_FROM * batch.VISIT_ROW_BYTES, 2, True),
+    ("auto", batch.PARALLEL_FROM * batch.VISIT_ROW_BYTES - 1, 2, False),
+    ("auto", batch.PARALLEL_FROM * batch.VISIT_ROW_BYTES, 1, False),
+    (1, 10**9, 2, False), (2, 0, 2, True)])
+def test_the_writers_server_starts_before_reading_when_they_will_be_needed(tmp_path, monkeypatch, setting, size,
+                                                                           cores, started):
+    """Its imports run beside the reading: started before it when the workbooks will be written in
+    several processes — set so, or "auto" with several cores and a file that holds PARALLEL_FROM
+    visit rows (given by name or in the input folder)."""
+    calls = []
+    monkeypatch.setattr(Writer, "start_early", classmethod(lambda cls: calls.append(cls)))
+    monkeypatch.setattr(osl, "cpu_count", lambda: cores)
+    cfg = config.load(SAMPLE / "vos.toml")
+    cfg.reports["skrivprocesser"] = setting
+    with open(tmp_path / "besok.csv", "wb") as f:
+        f.truncate(size)  # a sparse file of that size
+    batch.start_writers_early(cfg, tmp_path, {})
+    batch.start_writers_early(cfg, tmp_path / "elsewhere", {"besok": tmp_path / "besok.csv"})
+    assert len(calls) == (2 if started else 0)
+    batch.start_writers_early(cfg, tmp_path / "missing", {})  # no folder: said by the reading, not here
+    assert len(calls) == (3 if setting != "auto" and started else 2 if started else 0)
+
+
 def test_the_workers_are_cleaned_up(tmp_path):
     shutil.rmtree(tmp_path, ignore_errors=True)
     with Writer(tmp_path, 2) as writer:

@@ -11,6 +11,7 @@ One JSON line per run goes to OUTPUT/vos-log.jsonl (no personnummer). Platform d
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -255,6 +256,28 @@ def writer_count(config: Config, inputs: Inputs) -> int:
     return min(osl.cpu_count(), 4) if big else 1
 
 
+VISIT_ROW_BYTES = 50  # the least a visit row takes in an export file (the bench's are 54)
+
+
+def start_writers_early(config: Config, input_dir: Path, files: dict[str, Path | None]) -> None:
+    """The writer processes' server started before the reading (on Linux), so that its imports run
+    beside the reading instead of after it: when the workbooks will be written in several processes
+    — set so, or "auto" with more than one core and an input file large enough to hold PARALLEL_FROM
+    visit rows. Only a guess from the files' sizes (writer_count decides after reading); a wrong one
+    costs an idle process."""
+    setting = config.reports.get("skrivprocesser", "auto")
+    if setting != "auto":
+        likely = int(setting) > 1
+    else:
+        paths = [p for p in files.values() if p is not None]
+        with contextlib.suppress(OSError):  # a missing folder is said by the reading
+            paths += list(input_dir.iterdir())
+        sizes = [p.stat().st_size for p in paths if p.is_file()]
+        likely = osl.cpu_count() > 1 and max(sizes, default=0) >= PARALLEL_FROM * VISIT_ROW_BYTES
+    if likely:
+        Writer.start_early()
+
+
 def _build_reports(inputs: Inputs, period: Period, config: Config, writer: Writer,
                    progress: Callable[[str], None]) -> tuple[list[Report], list[StepResult]]:
     """Each report's rules, then its workbooks handed to the writer: written in worker processes
@@ -298,6 +321,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     t0 = time.perf_counter()
     progress("läser exporterna")
     needed, optional = needed_exports()
+    start_writers_early(config, input_dir, files)
     # what the ledger recorded for the earlier months is read beside the exports (osl.Beside: a
     # forked child with its own database connections, where the platform forks)
     found = osl.Beside(history.recorded, book, period, config, in_child=book.forked)

@@ -197,15 +197,25 @@ def process_pool(workers: int, preload: list[str]):
     import concurrent.futures
     import multiprocessing
 
-    if sys.platform.startswith("linux") and not IS_WINDOWS:
-        import multiprocessing.forkserver
-
+    if start_process_server(preload):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(preload)
-        multiprocessing.forkserver.ensure_running()  # started now: its imports run while this process works
     else:
         ctx = multiprocessing.get_context("spawn")
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def start_process_server(preload: list[str]) -> bool:
+    """On Linux: the server that process_pool's workers fork from, started now if it is not running
+    (its imports of `preload` run while this process works; it ends with this process). Elsewhere
+    nothing (workers start fresh). Whether there is such a server."""
+    if not sys.platform.startswith("linux") or IS_WINDOWS:
+        return False
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+    multiprocessing.forkserver.ensure_running()
+    return True
 
 
 # Linux forks a process with this one's memory shared (copy-on-write) until either writes to it;

@@ -646,12 +646,20 @@ class Writer:
     same bytes as when written here, one after the other (tested). close() waits for all and
     leaves each report's rows per sheet in report.rows_per_sheet."""
 
+    PRELOAD = ["vos_cli.io.workbook"]  # what the writer processes import once, in the server they fork from
+
     def __init__(self, output_dir: Path, workers: int = 1):
         self.output_dir = output_dir
         self.workers = workers
-        self.pool = osl.process_pool(workers, ["vos_cli.io.workbook"]) if workers > 1 else None
+        self.pool = osl.process_pool(workers, self.PRELOAD) if workers > 1 else None
         self.pending: list[tuple[Report, Any]] = []
         self.seconds: dict[str, float] = {}
+
+    @classmethod
+    def start_early(cls) -> None:
+        """Start the server the writer processes fork from before they are needed (on Linux; its
+        imports then run beside this process's reading, not after it)."""
+        osl.start_process_server(cls.PRELOAD)
 
     def submit(self, report: Report) -> None:
         if self.pool is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from vos_cli.io.contract import SUMMA, Blad, Col, kind_of
@@ -38,6 +37,8 @@ def frames_from_reports(reports: list[Report]) -> tuple[rule.Frames, dict[str, s
 
 def frames_from_folder(month_dir: Path) -> tuple[rule.Frames, dict[str, str]]:
     """Read back the sheets the overview needs from the month's workbooks."""
+    import openpyxl  # here: `vos run` builds the overview from the frames in memory, without it
+
     frames: rule.Frames = {}
     files: dict[str, str] = {}
     for path in sorted(month_dir.glob("*.xlsx")):
