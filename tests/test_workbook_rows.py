@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import SAMPLE
 from vos_cli import batch, config
 from vos_cli.io import workbook
+from vos_cli.io.contract import Kind
 from vos_cli.io.workbook import About, Report, Sheet, write_report
 from vos_cli.period import make_period
 
@@ -46,8 +47,13 @@ TEXTS = ["vanlig", " inledande blanksteg", "avslutande ", "a & b < c > d \"citat
          "+46 70", "-", "åäö ÅÄÖ é ü", "\ufffe", "x" * 40_000, "😀" * 20_000, "", "tab\there"]
 
 
-@pytest.mark.parametrize("height", [False, True])
-def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, height):
+@pytest.mark.parametrize("height, block", [(False, 20_000), (True, 20_000), (True, 3)])
+def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, height, block):
+    """Each column of a block is built at once (a column of plain numbers or plain texts in one
+    comprehension, any other cell by cell), each format numbered where a cell first uses it, row by
+    row: a column whose first value comes late, formats per cell, texts that look like formulas, in
+    one block and in blocks of three rows."""
+    monkeypatch.setattr(workbook, "XML_BLOCK", block)
     n = len(TEXTS)
     df = pd.DataFrame({
         "Text": TEXTS,
@@ -55,8 +61,11 @@ def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, hei
         "Datum": pd.to_datetime(["2026-03-01"] * (n - 1) + [None]),
         "Blandat": ["<3", 4.0, None, "–", 7.0] + [1.0] * (n - 5),
         "Tom": [None] * n,
+        "Sent": [None] * 4 + [2.5] * (n - 4),
+        "Siffror": ["12", "=1+1", None] + ["x"] * (n - 3),
     })
-    sheets = [Sheet("Rader", df, wrap_width=60 if height else 100_000),
+    per_cell = {"Sent": pd.Series([Kind.PERCENT, Kind.KR, Kind.HOURS] * 5 + [Kind.PERCENT] * (n - 15))}
+    sheets = [Sheet("Rader", df, wrap_width=60 if height else 100_000, cell_kinds=per_cell),
               Sheet("Tom", df.iloc[:0]), Sheet("En", df.iloc[:1])]
 
     def write(folder: Path) -> dict[str, bytes]:

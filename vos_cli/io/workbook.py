@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import os
 import tempfile
 import time
@@ -345,12 +346,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
     for r, h in heights.items():
         ws.set_row(r, h)
 
-    def fmt(r: int, c: int, v: Any):
-        if isinstance(v, str):  # never a formula, never altered; the quote prefix keeps it text in Excel too
-            return quoted_fmt[c] if v.startswith(FORMULA_START) else text_fmt[c]
-        return per_cell[c][r - 1] if c in per_cell else number_fmt[c]
-
-    write_rows(ws, values, fmt)
+    write_rows(ws, values, CellFormats(number_fmt, per_cell, text_fmt, quoted_fmt))
     sums = totals(sheet)
     if sums:
         r = len(df) + 1
@@ -369,6 +365,21 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
         _add_chart(wb, ws, sheet, spec, spec.anchor or f"A{len(df) + 4 + 17 * n}")
     _print_setup(ws, sheet, about, bool(sheet.charts))
     return len(df)
+
+
+class CellFormats:
+    """The format of each cell of a table, called as fmt(r, c, v): a number in its column's format
+    (or its cell's, where the sheet gives one per cell), a text in its column's text format — one
+    that looks like a formula quote-prefixed: never a formula, never altered, and text in Excel too."""
+
+    def __init__(self, number: list[Any], per_cell: dict[int, list[Any]], text: list[Any], quoted: list[Any]):
+        self.number, self.per_cell, self.text, self.quoted = number, per_cell, text, quoted
+
+    def __call__(self, r: int, c: int, v: Any):
+        if isinstance(v, str):
+            return self.quoted[c] if v.startswith(FORMULA_START) else self.text[c]
+        cells = self.per_cell.get(c)
+        return cells[r - 1] if cells is not None else self.number[c]
 
 
 def write_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any]) -> None:
@@ -420,27 +431,74 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
                 texts[v] = f' t="inlineStr"><is><t{space}>{ws._escape_data(s)}</t></is>'
         return texts[v]
 
-    block = 20_000
-    for start in range(first - 1, stop - 1, block):
-        end = min(start + block, stop - 1)
+    def column(c: int, vals: list[Any], start: int) -> tuple[str, Any, list[Any] | None]:
+        """How a column's cells in a block are written: ("num"/"str", its one format, None) when
+        every value is a plain number (finite) or a plain text in the column's format — built in
+        one comprehension — else ("any", None, each cell's format)."""
+        if isinstance(fmt, CellFormats):
+            types = set(map(type, vals))
+            types.discard(type(None))
+            if types <= _NUMBER_TYPES and c not in fmt.per_cell and types \
+                    and math.isfinite(sum(v for v in vals if v is not None)):
+                return "num", fmt.number[c], None
+            if types == {str} and not any(v.startswith(FORMULA_START) for v in vals if v is not None):
+                return "str", fmt.text[c], None
+        return "any", None, [None if v is None else fmt(start + 1 + i, c, v) for i, v in enumerate(vals)]
+
+    for start in range(first - 1, stop - 1, XML_BLOCK):
+        end = min(start + XML_BLOCK, stop - 1)
+        numbers = range(start + 2, end + 2)  # the rows' numbers in the XML (row r is r + 1)
+        blocks = [v[start:end] for v in values]
+        how = [column(c, vals, start) for c, vals in enumerate(blocks)]
+        # each format numbered where it is first used, row by row, as xlsxwriter numbers them
+        first_use = []
+        for c, (vals, (kind, one, each)) in enumerate(zip(blocks, how)):
+            if kind != "any":
+                i = next((i for i, v in enumerate(vals) if v is not None), None)
+                if i is not None and one is not None:
+                    first_use.append((i, c, one))
+            else:
+                seen: set[int] = set()
+                for i, f in enumerate(each):
+                    if f is not None and id(f) not in seen:
+                        seen.add(id(f))
+                        first_use.append((i, c, f))
+        for _, _, f in sorted(first_use, key=lambda t: t[:2]):
+            style(f)
+        cells = []
+        for c, (vals, (kind, one, each)) in enumerate(zip(blocks, how)):
+            col = letters[c]
+            if kind == "num":
+                st = style(one)
+                cells.append([f'<c r="{col}{r}"{st}><v>{v:.16G}</v></c>' if v is not None else ""
+                              for r, v in zip(numbers, vals)])
+            elif kind == "str":
+                st = style(one)
+                cells.append([f'<c r="{col}{r}"{st}{texts[v] if v in texts else text(v)}</c>' if v is not None
+                              else "" for r, v in zip(numbers, vals)])
+            else:
+                out_c = []
+                for r, v, f in zip(numbers, vals, each):
+                    if v is None:
+                        out_c.append("")
+                    elif isinstance(v, str):
+                        out_c.append(f'<c r="{col}{r}"{style(f)}{text(v)}</c>')
+                    else:
+                        if v != v or v in _INFINITE:
+                            ws._write_number(r - 1, c, v)  # xlsxwriter's own error for NaN and infinity
+                        out_c.append(f'<c r="{col}{r}"{style(f)}><v>{v:.16G}</v></c>')
+                cells.append(out_c)
         out = []
-        for r, row in enumerate(zip(*(v[start:end] for v in values)), start=start + 1):
-            cells = []
-            for c, v in enumerate(row):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    cells.append(f'<c r="{letters[c]}{r + 1}"{style(fmt(r, c, v))}{text(v)}</c>')
-                else:
-                    if v != v or v in _INFINITE:
-                        ws._write_number(r, c, v)  # xlsxwriter's own error for NaN and infinity
-                    cells.append(f'<c r="{letters[c]}{r + 1}"{style(fmt(r, c, v))}><v>{v:.16G}</v></c>')
-            if cells:
-                tag = _row_tag(ws, r) if r in ws.row_info else plain_row.format(r + 1)
-                out.append(tag + "".join(cells) + "</row>")
+        for r, row in zip(numbers, zip(*cells)):
+            line = "".join(row)
+            if line:
+                tag = _row_tag(ws, r - 1) if r - 1 in ws.row_info else plain_row.format(r)
+                out.append(tag + line + "</row>")
         ws.fh.write("".join(out))
 
 
+_NUMBER_TYPES = {int, float}
+XML_BLOCK = 20_000  # rows built as one text
 _INFINITE = (float("inf"), float("-inf"))
 
 
