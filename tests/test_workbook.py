@@ -91,3 +91,15 @@ def test_a_failed_text_write_leaves_no_temporary_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
     assert (tmp_path / "a.txt").read_text() == "gammal"
     assert stat.S_IMODE(os.stat(tmp_path / "a.txt").st_mode) == 0o600
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "string[python]"])
+def test_a_text_column_gives_its_texts_and_none_for_the_missing(dtype):
+    """A text column is taken as it is (its values are texts or missing); the same values as the
+    general path for a column of Python objects, which converts value by value."""
+    from vos_cli.io.workbook import _py_values
+
+    texts = ["Hemtjänst Norr", None, "", " x ", "=1+1", "å"]
+    s = pd.Series(texts, dtype=dtype)
+    assert _py_values(s) == _py_values(s.astype(object)) == texts
+    assert _py_values(s.dropna()) == [t for t in texts if t is not None]

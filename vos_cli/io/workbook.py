@@ -180,6 +180,9 @@ def _py_values(s: pd.Series) -> list[Any]:
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
         arr = s.astype("float64").to_numpy()
         return [None if v != v else v for v in arr.tolist()]
+    if isinstance(s.dtype, pd.StringDtype):  # texts and missing ones only: no value to look at twice
+        values = s.tolist()
+        return [v if isinstance(v, str) else None for v in values] if s.hasnans else values
     return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else
             v if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else str(v)
             for v in s.astype(object)]
