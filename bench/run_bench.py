@@ -186,11 +186,21 @@ def bench(name: str, runs: int) -> list[dict]:
         results.append(r)
         print(f"  run {i + 1}: {wall:.1f} s, floor {floor['read'] + floor['write']:.1f} s, ratio {r['ratio']:.2f}×, "
               f"peak PSS {peak:.0f} MB{said}", flush=True)
+    if len(results) > 1:
+        print(f"  on the means of the runs: {mean_ratio(results)}", flush=True)
     if results and "first_month_wall" in results[0]:
         added = sum(r["wall"] for r in results) / sum(r["first_month_wall"] for r in results) - 1
         print(f"  the ledger and its corrections add {added:.0%} (mean of the runs against the mean of their first "
               "months)", flush=True)
     return results
+
+
+def mean_ratio(runs: list[dict]) -> str:
+    """The runs' mean wall time against their floors' mean: one noisy run (this machine's floor has
+    ranged 13–21 s within minutes) weighs as much as its seconds, not as its ratio."""
+    wall = sum(r["wall"] for r in runs) / len(runs)
+    floor = sum(r["floor"]["read"] + r["floor"]["write"] for r in runs) / len(runs)
+    return f"{wall:.1f} s against a floor of {floor:.1f} s, ratio {wall / floor:.2f}×"
 
 
 def _writers(manifest: dict) -> int:
@@ -212,6 +222,8 @@ def section(runs: list[dict]) -> list[str]:
         fl = r["floor"]
         lines.append(f"| {r['date']} | {r['wall']:.1f} | {fl['read']:.1f} + {fl['write']:.1f} = "
                      f"{fl['read'] + fl['write']:.1f} | {r['ratio']:.2f}× | {r['peak_pss_mb']} |")
+    if len(runs) > 1:
+        lines += ["", f"On the means of these {len(runs)} runs: {mean_ratio(runs)}."]
     if last.get("paired"):
         pairs = [(r["wall"], r["first_month_wall"]) for r in runs if r.get("paired")]
         adds = [w / f - 1 for w, f in pairs]
