@@ -249,7 +249,7 @@ def section(runs: list[dict]) -> list[str]:
                   f"{sec.get('liggare', 0):.2f} | – | – |",
                   f"| corrections of the earlier months (beside the run: overlap the steps below) | "
                   f"{sec['rättelser']:.2f} | – | – |",
-                  f"| ledger: recording the month (while the last workbooks are written) | "
+                  f"| ledger: recording the month (beside the run, while the last workbooks are written) | "
                   f"{sec.get('liggare registrering', 0):.2f} | – | – |"]
     else:
         lines.append(f"| ledger: corrections of the earlier months | {sec.get('liggare', 0):.2f} | – | – |")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -205,11 +206,12 @@ def _running(pid: int) -> bool:
 
 def test_corrections_computed_beside_the_run_are_those_computed_in_it(tmp_path, monkeypatch):
     """April with corrections of March (late visits, a lowered avgiftsutrymme, an order ended
-    back-dated): the month's files
-    are the same bytes whether the corrections were computed in a forked child or in the run."""
-    from tests.test_ledger import cut, read, write
+    back-dated): the month's files are the same bytes, and the ledger holds the same rows, whether
+    the corrections were computed and the month recorded in forked children or in the run."""
+    from tests.test_ledger import _tables, cut, read, write
     from vos_cli import sample as gen
     from vos_cli import template
+    from vos_cli.store import ledger as store
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1777593600")
     src = tmp_path / "all"
@@ -228,14 +230,47 @@ def test_corrections_computed_beside_the_run_are_those_computed_in_it(tmp_path, 
     ended[col["Slutdatum"]] = "2026-03-15"  # ended back-dated: March paid too much
     write(src / "bestallningar.csv", oh, orders)
     cfg = config.load(src / "vos.toml")
-    files = {}
+    files, tables = {}, {}
     for fork in (True, False):
         monkeypatch.setattr(osl, "CAN_FORK", fork)
         out = tmp_path / f"out-{fork}"
         batch.run(tmp_path / "march", out, make_period("2026-03", None), config.load(src / "vos.toml"))
         result = batch.run(src, out, make_period("2026-04", None), cfg)
         files[fork] = {p.name: p.read_bytes() for p in sorted(result.month_dir.iterdir()) if p.name != "manifest.json"}
+        tables[fork] = _tables(out / store.FILE_NAME)
         liggare = result.manifest["liggare"]
         assert liggare["rattelser_avgift"] > 0 and liggare["rattelser_ersattning"] > 0
     assert files[True].keys() == files[False].keys()
     assert [name for name in files[True] if files[True][name] != files[False][name]] == []
+    assert tables[True] == tables[False] and tables[True]["corrections"] and tables[True]["fee_lines"]
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_recording_that_fails_stops_the_month_and_records_nothing(tmp_path, monkeypatch, fork):
+    """The month's rows are recorded beside the run (a forked child, where the platform forks):
+    when that fails, the run stops with the ledger's one-line error (exit 2), the month's folder is
+    not swapped in and the ledger has nothing of the month — as when recorded in the run."""
+    from sqlalchemy import exc as sa_exc
+
+    from vos_cli.errors import LedgerError
+    from vos_cli.store import ledger as store
+
+    monkeypatch.setattr(osl, "CAN_FORK", fork)
+    insert = store._insert_frame
+
+    def fail_late(conn, table, frame, run_id):  # after some rows are in: the transaction is undone
+        insert(conn, table, frame, run_id)
+        if table.name == "compensation":  # as SQLAlchemy raises the driver's error
+            raise sa_exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(store, "_insert_frame", fail_late)
+    with pytest.raises(LedgerError) as err:
+        batch.run(SAMPLE, tmp_path, make_period("2026-03", None), config.load(SAMPLE / "vos.toml"))
+    assert "database or disk is full" in str(err.value)  # the database's own words, in one line
+    assert not (tmp_path / "2026-03").exists()
+    monkeypatch.setattr(store, "_insert_frame", insert)
+    book = store.Ledger.open(f"sqlite:///{tmp_path / store.FILE_NAME}")
+    try:
+        assert book.months() == [] and book.fee_lines("2026-03").empty
+    finally:
+        book.close()

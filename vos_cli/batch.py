@@ -244,6 +244,11 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
     return rows
 
 
+def _record(book: store.Ledger, run: store.Run, inputs: Inputs, period: Period, h: history.History) -> None:
+    """The month's rows recorded as pending (run beside the run: see _run_locked)."""
+    book.record(run, ledger_rows(inputs, period, h))
+
+
 PARALLEL_FROM = 200_000  # visit rows from which "auto" writes the workbooks in several processes
 
 
@@ -346,6 +351,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         run_id = new_run_id()
         outputs: list[dict[str, Any]] = []
         recorded = False
+        recording: osl.Beside | None = None
         try:
             try:
                 work.mkdir(parents=True)
@@ -377,15 +383,16 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             created = dt.datetime.now().isoformat(timespec="seconds")
             used = [{"export": r.export, "fil": str(r.path), "sha256": r.sha256, "lästa": r.read, "använda": r.used,
                      "avvisade": r.n_rejected, "läst_som": r.how} for r in inputs.files()]
-            # recorded (pending) while the last workbooks are still being written: the month is in the
-            # ledger only once its folder is swapped into place (complete), as before
+            # recorded (pending) beside this process (osl.Beside: a forked child with its own database
+            # connection, where the platform forks) while the last workbooks are written and the
+            # manifest made; awaited before the swap: the month is in the ledger only once its folder
+            # is swapped into place (complete), as before
             progress("liggaren: registrerar månaden")
             run = store.Run(run_id, period.label, created, f"{period.as_of:%Y-%m-%dT%H:%M}", __version__,
                             [{k: v for k, v in i.items() if k in ("export", "fil", "sha256")} for i in used],
                             config.summary(), overview.figures_dict(figures), sums)
-            book.record(run, ledger_rows(inputs, period, h))
+            recording = osl.Beside(_record, book, run, inputs, period, h, in_child=book.forked)
             recorded = True
-            durations["liggare registrering"] = round(time.perf_counter() - t - t_overview, 3)
             progress("skriver arbetsböckerna")
             rows_per_sheet = _written(writer, reports, steps)
             t = time.perf_counter()
@@ -402,6 +409,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
                 if path.name in rows_per_sheet:
                     entry["rader_per_blad"] = rows_per_sheet[path.name]
                 outputs.append(entry)
+            durations["liggare registrering"] = round(recording.seconds, 3)  # recorded, or its error raised
             manifest = {
                 "verktyg": f"vos {__version__}",
                 "run_id": run_id,
@@ -428,6 +436,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             swap_into_place(work, final)
         except BaseException:
             h.stop()
+            if recording is not None:
+                recording.stop()  # a recording still under way ends unfinished: its transaction is not committed
             shutil.rmtree(work, ignore_errors=True)
             if recorded and not (final.exists() and store.folder_run_id(final) == run_id):
                 book.discard(run_id)
