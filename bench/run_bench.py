@@ -2,9 +2,12 @@
 
 For each size, `vos sample --months N` makes the month and the N − 1 months before it; the earlier
 months are run first, untimed, so that the timed month has its ledger and corrects three earlier
-months, as a real second month of use does. The timed run is sampled every 0.2 s for the
-proportional set size (PSS: a page shared by several processes counted once) of the whole process
-tree, workers included.
+months, as a real second month of use does. Each run of the month is made twice: once sampled every
+0.2 s for the proportional set size (PSS: a page shared by several processes counted once) of the
+whole process tree, workers included, and once timed, not sampled: reading the processes' page
+maps cost the sampler 1.2 s of CPU in a city run on this 2-core machine (sampled runs took 16.1 s
+on average against 15.8 s unsampled, five alternating pairs: within the machine's noise, but not
+the run's own work).
 
 The floor, measured in the same invocation on the same files: reading the inputs with pandas'
 pyarrow engine (all text, no parsing) plus writing as many cells as the month's workbooks hold with
@@ -133,9 +136,10 @@ def pss_tree_mb(proc: psutil.Process) -> float:
     return total / 2**20
 
 
-def timed(data: Path, base: Path | None, out: Path) -> tuple[float, float]:
-    """Wall time and peak PSS of the process tree of one `vos run` of the month: after the earlier
-    months (base: their output folder and ledger), or as the ledger's first month (base None)."""
+def timed(data: Path, base: Path | None, out: Path, sample: bool = False) -> tuple[float, float]:
+    """Wall time and (sample: sampled, else 0) peak PSS of the process tree of one `vos run` of the
+    month: after the earlier months (base: their output folder and ledger), or as the ledger's
+    first month (base None)."""
     shutil.rmtree(out, ignore_errors=True)
     if base is None:
         out.mkdir(parents=True)
@@ -147,6 +151,8 @@ def timed(data: Path, base: Path | None, out: Path) -> tuple[float, float]:
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
     peak = 0.0
+    if not sample:
+        proc.wait()
     while proc.poll() is None:
         try:
             peak = max(peak, pss_tree_mb(ps))
@@ -168,7 +174,8 @@ def bench(name: str, runs: int) -> list[dict]:
     scratch.mkdir(exist_ok=True)
     results = []
     for i in range(runs):
-        wall, peak = timed(data, base, out)
+        _, peak = timed(data, base, out, sample=True)  # memory (the sampling slows a run: not timed)
+        wall, _ = timed(data, base, out)
         manifest = json.loads((out / MONTH / "manifest.json").read_text(encoding="utf-8"))
         floor = json.loads(sh([sys.executable, "-c", FLOOR, str(data), str(out / MONTH), str(scratch)]).stdout)
         r = {"date": dt.datetime.now().isoformat(timespec="seconds"), "name": name, "clients": clients,
