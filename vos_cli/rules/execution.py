@@ -162,8 +162,10 @@ def first_on_or_after(visits: pd.DataFrame, orders: pd.DataFrame, keys: list[str
     One integer per visit — the key (client, provider, insats as shared integer codes) times the
     days the log spans, plus the day — sorted once; each order's first visit is a binary search for
     its own key and start day. A nation's visit log is neither turned into text nor hashed."""
-    dated = visits[Col.DATUM].notna().to_numpy()
     found = np.full(len(orders), np.datetime64("NaT"), dtype="datetime64[D]")
+    if not len(orders):  # nothing to look for (a month without discharges): the log is not sorted
+        return found.astype("datetime64[us]")
+    dated = visits[Col.DATUM].notna().to_numpy()
     if not dated.any():
         return found.astype("datetime64[us]")
     v = visits if dated.all() else visits[dated]
