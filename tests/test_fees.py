@@ -1,3 +1,4 @@
+import itertools
 from unittest import mock
 
 import pandas as pd
@@ -173,8 +174,10 @@ def test_visits_in_orders_by_search_are_the_visits_in_orders_by_hand(visit_rows,
     if coded_visits and len(visits):
         visits[[Col.PNR, Col.UTFORARE, Col.INSATS]] = visits[[Col.PNR, Col.UTFORARE, Col.INSATS]].apply(coded)
     norm = lambda rows: sorted(rows, key=lambda r: tuple(map(str, r)))  # noqa: E731
-    for block in (rule._BLOCK, 4):  # the visits searched a block at a time: one block, and several
-        with mock.patch.object(rule, "_BLOCK", block):
+    # the visits searched a block at a time (one block, and several), each key's orders found by a
+    # table of key values or by binary search
+    for block, per_key in itertools.product((rule._BLOCK, 4), (0, 10**9)):
+        with mock.patch.object(rule, "_BLOCK", block), mock.patch.object(rule, "_VISITS_PER_KEY", per_key):
             got = rule._in_orders(visits, orders, "Hemtjänst", first, last)
         assert norm([tuple(None if pd.isna(x) else x for x in r) for r in got.itertuples(index=False)]) == \
             norm([tuple(None if pd.isna(x) else x for x in r) for r in expected])

@@ -111,12 +111,15 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: p
     Personnummer, Datum, Minuter, Beställnings-ID, the texts as codes (categoricals).
 
     A national month has 14 M such visits: each is looked up among the orders sorted by client and
-    provider (one integer key, `shared_keys`) by binary search, not by pandas' hash join, whose
-    tables and matched pairs cost 1.5 GB; a million visits at a time, each with its candidate orders."""
+    provider (one integer key, `shared_keys`) — in a table by key value, or by binary search where
+    the keys are many beside the visits — not by pandas' hash join, whose tables and matched pairs
+    cost 1.5 GB; a block of visits at a time; a visit with one candidate order (most) is checked
+    against it directly, one with several against each in turn."""
     keys = [Col.PNR, Col.UTFORARE]
-    day = visits[Col.DATUM]
+    days = visits[Col.DATUM].to_numpy(dtype="datetime64[us]")
     small = np.int32 if max(len(visits), len(orders)) < 2**31 else np.int64  # positions: half the memory
-    rows = np.flatnonzero(((visits[Col.INSATS] == insats) & (day >= first) & (day <= last)).to_numpy()).astype(small)
+    rows = np.flatnonzero((visits[Col.INSATS] == insats).to_numpy(dtype=bool) & (days >= first.to_datetime64())
+                          & (days <= last.to_datetime64())).astype(small)
     o = orders.loc[orders[Col.INSATS] == insats, [Col.BESTALLNING_ID, Col.PNR, Col.UTFORARE, Col.KORREKT_VERKST,
                                                   BILL_END]]
     # the visits' key columns taken without their index (a nation's 14 M index values are 112 MB)
@@ -127,18 +130,38 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: p
     sorted_key, pos = by["_k"].to_numpy(), by["_p"].to_numpy()
     start = by[Col.KORREKT_VERKST].to_numpy(dtype="datetime64[us]")
     end = by[BILL_END].to_numpy(dtype="datetime64[us]")
-    days = day.to_numpy(dtype="datetime64[us]")
+    # where each key's orders begin among the sorted ones and how many: a table by key value when the
+    # keys are few beside the visits (a city's), else a binary search per visit (a nation's)
+    size = int(sorted_key[-1]) + 1 if len(sorted_key) else 0
+    table = 0 < size and size * _VISITS_PER_KEY <= len(rows)
+    if table:
+        count_of = np.bincount(sorted_key, minlength=size).astype(small)
+        lo_of = np.cumsum(count_of, dtype=small) - count_of
     chosen = np.full(len(rows), -1, dtype=small)
     for block in range(0, len(rows), _BLOCK):  # a block of visits at a time: the search's arrays stay small
         key, when = vkey[block:block + _BLOCK], days[rows[block:block + _BLOCK]]
-        lo = np.searchsorted(sorted_key, key, side="left")
-        count = np.searchsorted(sorted_key, key, side="right") - lo
-        each = np.repeat(np.arange(len(key)), count)  # a visit with several orders of its key: each candidate
-        cand = lo[each] + np.arange(len(each)) - np.repeat(np.cumsum(count) - count, count)
-        inside = (when[each] >= start[cand]) & (np.isnat(end[cand]) | (when[each] <= end[cand]))
+        if table:
+            known = key < size
+            at = np.where(known, key, 0)
+            lo, count = lo_of[at], np.where(known, count_of[at], 0)
+        else:
+            lo = np.searchsorted(sorted_key, key, side="left")
+            count = np.searchsorted(sorted_key, key, side="right") - lo
+        # a visit with one order of its key (most): that order, if the visit is inside it
+        one = np.flatnonzero(count == 1)
+        cand = lo[one]
+        inside = (when[one] >= start[cand]) & ((when[one] <= end[cand]) | np.isnat(end[cand]))
+        chosen[block + one[inside]] = cand[inside]
+        # a visit with several: each candidate in sort order, the first inside is chosen
+        many = np.flatnonzero(count > 1)
+        n = count[many]
+        each = np.repeat(many, n)
+        cand = np.arange(len(each)) - np.repeat(np.cumsum(n) - n - lo[many], n)
+        inside = (when[each] >= start[cand]) & ((when[each] <= end[cand]) | np.isnat(end[cand]))
         each, cand = each[inside], cand[inside]
-        firsts = np.unique(each, return_index=True)[1]  # candidates are in sort order per visit
-        chosen[block + each[firsts]] = cand[firsts]
+        first_of = np.ones(len(each), dtype=bool)
+        np.not_equal(each[1:], each[:-1], out=first_of[1:])
+        chosen[block + each[first_of]] = cand[first_of]
     del vkey
     kept = chosen >= 0
     at, order = rows[kept], pos[chosen[kept]]
@@ -155,6 +178,9 @@ def _in_orders(visits: pd.DataFrame, orders: pd.DataFrame, insats: str, first: p
 # visits searched at a time: the search's arrays (candidates, their dates) stay at about 20 MB; a
 # million at a time held 40–60 MB more at the peak of a city month recomputed for its corrections
 _BLOCK = 1 << 18
+# the orders' start per key value in a table when there are at least this many visits per value: a
+# city's month has 8, a nation's about 1 (a table of 25 M values: binary search instead)
+_VISITS_PER_KEY = 4
 
 
 def _active_days(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
