@@ -245,7 +245,8 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
 
 
 def _record(book: store.Ledger, run: store.Run, inputs: Inputs, period: Period, h: history.History) -> None:
-    """The month's rows recorded as pending (run beside the run: see _run_locked)."""
+    """The month's rows recorded as pending (run beside the run: see _run_locked). The corrections
+    must be in hand before a child is forked for this: it must not read the corrections' own pipe."""
     book.record(run, ledger_rows(inputs, period, h))
 
 
@@ -391,6 +392,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
             run = store.Run(run_id, period.label, created, f"{period.as_of:%Y-%m-%dT%H:%M}", __version__,
                             [{k: v for k, v in i.items() if k in ("export", "fil", "sha256")} for i in used],
                             config.summary(), overview.figures_dict(figures), sums)
+            # the corrections are in hand (`sums` read them): the child below never reads their pipe
             recording = osl.Beside(_record, book, run, inputs, period, h, in_child=book.forked)
             recorded = True
             progress("skriver arbetsböckerna")
