@@ -118,18 +118,18 @@ def earlier(period: Period, config: Config) -> list[str]:
 @dataclass
 class EarlierMonth:
     """An earlier month to recompute and compare: its period and parameters as recorded, and what
-    the ledger says was invoiced, paid and corrected for it."""
+    the ledger recorded for it (invoiced, paid and corrected since)."""
 
     month: str
     period: Period
     config: Config
-    created: str  # the day its run was recorded, for the causes in words
     meals_missing: bool
-    invoiced: pd.DataFrame
-    fee_corrected: pd.DataFrame
-    clients: pd.DataFrame
-    paid: pd.DataFrame
-    comp_corrected: pd.DataFrame
+    recorded: Recorded
+
+    @property
+    def created(self) -> str:
+        """The day its run was recorded, for the causes in words."""
+        return self.recorded.run.skapad[:10]
 
 
 def earlier_months(found: dict[str, Recorded], inputs: Inputs, period: Period, config: Config,
@@ -150,9 +150,7 @@ def earlier_months(found: dict[str, Recorded], inputs: Inputs, period: Period, c
         meals_missing = inputs.has("maltider") and not (inputs.df("maltider")[Col.MANAD] == p_month).any()
         if meals_missing:
             h.notes.append(f"Måltider och matlådor för {p_month} rättas inte: måltidsexporten saknar månaden")
-        todo.append(EarlierMonth(p_month, p, Config.from_summary(rec.run.parametrar), rec.run.skapad[:10],
-                                 meals_missing, rec.invoiced, rec.fee_corrected, rec.clients, rec.paid,
-                                 rec.comp_corrected))
+        todo.append(EarlierMonth(p_month, p, Config.from_summary(rec.run.parametrar), meals_missing, rec))
         h.corrected.append(p_month)
     return todo
 
@@ -169,13 +167,13 @@ def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame,
         skip = (fee_rule.ART_MALTID, fee_rule.ART_MATLADA) if m.meals_missing else ()
         fees = fee_report.compute(inputs, m.period, m.config, full=False)
         fee_parts.append(corr.fee_corrections(
-            m.month, corr.fee_lines(fees.articles), m.invoiced, m.fee_corrected, m.clients,
-            corr.fee_clients(fees.basis, fees.details), m.created, skip))
+            m.month, corr.fee_lines(fees.articles), m.recorded.invoiced, m.recorded.fee_corrected,
+            m.recorded.clients, corr.fee_clients(fees.basis, fees.details), m.created, skip))
         orders, boxes, _ = comp_report.compute(inputs, m.period, m.config)
-        correct, paid = corr.compensation_rows(orders, boxes), m.paid
+        correct, paid = corr.compensation_rows(orders, boxes), m.recorded.paid
         if m.meals_missing:
             correct, paid = correct[correct["bestallning_id"] != ""], paid[paid["bestallning_id"] != ""]
-        comp_parts.append(corr.compensation_corrections(m.month, correct, paid, m.comp_corrected))
+        comp_parts.append(corr.compensation_corrections(m.month, correct, paid, m.recorded.comp_corrected))
         release_memory()  # the month's recomputation, dropped
     fee = [f for f in fee_parts if len(f)]
     comp = [f for f in comp_parts if len(f)]
