@@ -256,19 +256,19 @@ def test_a_recording_that_fails_stops_the_month_and_records_nothing(tmp_path, mo
     from vos_cli.store import ledger as store
 
     monkeypatch.setattr(osl, "CAN_FORK", fork)
-    insert = store._insert_frame
+    insert = store._insert
 
-    def fail_late(conn, table, frame, run_id):  # after some rows are in: the transaction is undone
-        insert(conn, table, frame, run_id)
+    def fail_late(conn, table, columns, run_id):  # after some rows are in: the transaction is undone
+        insert(conn, table, columns, run_id)
         if table.name == "compensation":  # as SQLAlchemy raises the driver's error
             raise sa_exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
 
-    monkeypatch.setattr(store, "_insert_frame", fail_late)
+    monkeypatch.setattr(store, "_insert", fail_late)
     with pytest.raises(LedgerError) as err:
         batch.run(SAMPLE, tmp_path, make_period("2026-03", None), config.load(SAMPLE / "vos.toml"))
     assert "database or disk is full" in str(err.value)  # the database's own words, in one line
     assert not (tmp_path / "2026-03").exists()
-    monkeypatch.setattr(store, "_insert_frame", insert)
+    monkeypatch.setattr(store, "_insert", insert)
     book = store.Ledger.open(f"sqlite:///{tmp_path / store.FILE_NAME}")
     try:
         assert book.months() == [] and book.fee_lines("2026-03").empty

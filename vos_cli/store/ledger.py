@@ -215,14 +215,17 @@ class Ledger:
                 run_id=run.run_id, manad=run.manad, status=PENDING, skapad=run.skapad, per=run.per,
                 version=run.version, indata=_json(run.indata), parametrar=_json(run.parametrar),
                 nyckeltal=_json(run.nyckeltal), summor=_json(run.summor)))
+            # a block of rows at a time (a nation's month records 2–3 million), each as its columns
             for name, records in rows.items():
+                table = ROW_TABLES[name]
                 if isinstance(records, pd.DataFrame):
-                    _insert_frame(conn, ROW_TABLES[name], records, run.run_id)
+                    for start in range(0, len(records), INSERT_BLOCK):
+                        block = records.iloc[start:start + INSERT_BLOCK]
+                        _insert(conn, table, {c: python_values(block[c]) for c in block.columns}, run.run_id)
                     continue
                 records = iter(records)
-                # a block of rows at a time: a nation's month is millions of rows
-                while batch := [dict(r, run_id=run.run_id) for r in itertools.islice(records, INSERT_BLOCK)]:
-                    _insert_many(conn, ROW_TABLES[name], batch)
+                while batch := list(itertools.islice(records, INSERT_BLOCK)):
+                    _insert(conn, table, {k: [r[k] for r in batch] for k in batch[0]}, run.run_id)
 
     def complete(self, run_id: str, keep_years: int | None = None) -> None:
         """The month's folder is in place: the run becomes the month's record, replacing its earlier
@@ -395,37 +398,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
-def _insert_many(conn, table: sa.Table, records: list[dict[str, Any]]) -> None:
-    """One executemany straight to the driver: the statement compiled once by SQLAlchemy for this
-    database (its parameter style), the rows as plain tuples or dicts. SQLAlchemy's own executemany
-    rebuilds the parameters row by row (2 s for a city month's 150 000 rows; this: a quarter).
-    The columns are all plain (text, integers, floats), which need no conversion on the way in."""
-    keys = list(records[0])
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
-    to_row = _driver_params(compiled)
-    conn.exec_driver_sql(compiled.string, [to_row(r) for r in records])
-
-
-def _insert_frame(conn, table: sa.Table, frame: pd.DataFrame, run_id: str) -> None:
-    """A frame's rows, a block at a time, each made straight in the driver's parameter style from
-    its columns' lists — no dict per row on the way (a city month records 130 000 rows; a nation's
-    2–3 million, which is why a block at a time)."""
-    if frame.empty:
-        return
-    keys = [*frame.columns, "run_id"]
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
-    order = list(compiled.positiontup) if compiled.positional else keys
-    for start in range(0, len(frame), INSERT_BLOCK):
-        block = frame.iloc[start:start + INSERT_BLOCK]
-        columns = [itertools.repeat(run_id, len(block)) if k == "run_id" else python_values(block[k]) for k in order]
-        params = list(zip(*columns)) if compiled.positional else [dict(zip(order, r)) for r in zip(*columns)]
-        conn.exec_driver_sql(compiled.string, params)
+def _insert(conn, table: sa.Table, columns: dict[str, list[Any]], run_id: str) -> None:
+    """Rows given as their columns' values (all plain: text, integers, floats), with the run's id:
+    one executemany straight to the driver, the statement compiled once by SQLAlchemy for this
+    database and each row made in its parameter style — a tuple in the statement's order (SQLite's
+    ?) or a dict (PostgreSQL's %(name)s). SQLAlchemy's own executemany rebuilds the parameters row
+    by row (2 s for a city month's 150 000 rows), and a dict per row on the way cost as much again."""
+    columns = columns | {"run_id": [run_id] * len(next(iter(columns.values())))}
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+    if compiled.positional:
+        params = list(zip(*(columns[k] for k in compiled.positiontup)))
+    else:
+        params = [dict(zip(columns, row)) for row in zip(*columns.values())]
+    conn.exec_driver_sql(compiled.string, params)
 
 
 def _driver_params(compiled) -> Callable[[dict[str, Any]], tuple | dict[str, Any]]:
-    """Named values → the driver's parameter style: a tuple in the statement's order (SQLite's ?),
-    taken by one C-level getter (a city month records 130 000 rows), or the names themselves
-    (PostgreSQL's %(name)s)."""
+    """A query's named values → the driver's parameter style: a tuple in the statement's order
+    (SQLite's ?), or the names themselves (PostgreSQL's %(name)s)."""
     if not compiled.positional:
         return lambda values: values
     keys = tuple(compiled.positiontup)
