@@ -65,15 +65,16 @@ def test_auto_writes_in_parallel_only_for_a_large_month(monkeypatch):
 
 
 @pytest.mark.parametrize("setting, size, cores, started", [
-    ("auto", batch.PARALLEL_FROM * batch.VISIT_ROW_BYTES, 2, True),
-    ("auto", batch.PARALLEL_FROM * batch.VISIT_ROW_BYTES - 1, 2, False),
-    ("auto", batch.PARALLEL_FROM * batch.VISIT_ROW_BYTES, 1, False),
+    ("auto", (batch.PARALLEL_FROM + 1) * batch.VISIT_ROW_BYTES, 2, True),
+    ("auto", (batch.PARALLEL_FROM + 1) * batch.VISIT_ROW_BYTES - 1, 2, False),
+    ("auto", (batch.PARALLEL_FROM + 1) * batch.VISIT_ROW_BYTES, 1, False),
     (1, 10**9, 2, False), (2, 0, 2, True)])
 def test_the_writers_server_starts_before_reading_when_they_will_be_needed(tmp_path, monkeypatch, setting, size,
                                                                            cores, started):
     """Its imports run beside the reading: started before it when the workbooks will be written in
-    several processes — set so, or "auto" with several cores and a file that holds PARALLEL_FROM
-    visit rows (given by name or in the input folder)."""
+    several processes — set so, or "auto" with several cores and a file that holds more than
+    PARALLEL_FROM visit rows, as writer_count decides after reading (given by name or in the
+    input folder)."""
     calls = []
     monkeypatch.setattr(Writer, "start_early", classmethod(lambda cls: calls.append(cls)))
     monkeypatch.setattr(osl, "cpu_count", lambda: cores)

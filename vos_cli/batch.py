@@ -255,11 +255,16 @@ PARALLEL_FROM = 200_000  # visit rows from which "auto" writes the workbooks in 
 
 def writer_count(config: Config, inputs: Inputs) -> int:
     """How many processes write the workbooks ([reports] skrivprocesser)."""
+    return _writers(config, len(inputs.df("besok")) if inputs.has("besok") else 0)
+
+
+def _writers(config: Config, visit_rows: int) -> int:
+    """[reports] skrivprocesser: the number set, or ("auto") one per core, at most four, for a month
+    of more than PARALLEL_FROM visit rows, else one."""
     setting = config.reports.get("skrivprocesser", "auto")
     if setting != "auto":
         return int(setting)
-    big = len(inputs.df("besok")) > PARALLEL_FROM if inputs.has("besok") else False
-    return min(osl.cpu_count(), 4) if big else 1
+    return min(osl.cpu_count(), 4) if visit_rows > PARALLEL_FROM else 1
 
 
 VISIT_ROW_BYTES = 50  # the least a visit row takes in an export file (the bench's are 54)
@@ -267,20 +272,14 @@ VISIT_ROW_BYTES = 50  # the least a visit row takes in an export file (the bench
 
 def start_writers_early(config: Config, input_dir: Path, files: dict[str, Path | None]) -> None:
     """The writer processes' server started before the reading (on Linux), so that its imports run
-    beside the reading instead of after it: when the workbooks will be written in several processes
-    — set so, or "auto" with more than one core and an input file large enough to hold PARALLEL_FROM
-    visit rows. Only a guess from the files' sizes (writer_count decides after reading); a wrong one
-    costs an idle process."""
-    setting = config.reports.get("skrivprocesser", "auto")
-    if setting != "auto":
-        likely = int(setting) > 1
-    else:
-        paths = [p for p in files.values() if p is not None]
-        with contextlib.suppress(OSError):  # a missing folder is said by the reading
-            paths += list(input_dir.iterdir())
-        sizes = [p.stat().st_size for p in paths if p.is_file()]
-        likely = osl.cpu_count() > 1 and max(sizes, default=0) >= PARALLEL_FROM * VISIT_ROW_BYTES
-    if likely:
+    beside the reading instead of after it, when the workbooks will be written in several processes:
+    writer_count's rule with the visit rows guessed from the largest input file's size (writer_count
+    decides after reading; a wrong guess costs an idle process)."""
+    paths = [p for p in files.values() if p is not None]
+    with contextlib.suppress(OSError):  # a missing folder is said by the reading
+        paths += list(input_dir.iterdir())
+    largest = max((p.stat().st_size for p in paths if p.is_file()), default=0)
+    if _writers(config, largest // VISIT_ROW_BYTES) > 1:
         Writer.start_early()
 
 
