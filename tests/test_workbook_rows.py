@@ -90,3 +90,31 @@ def test_an_infinite_number_is_refused_as_xlsxwriter_refuses_it(tmp_path):
     with pytest.raises(TypeError):
         workbook.write_rows(ws, [[1.0, float("inf")]], lambda r, c, v: None)
     wb.close()
+
+
+def test_every_part_of_a_workbook_is_compressed_at_the_chosen_level(tmp_path):
+    """xlsxwriter has no option for the zlib level; the writer gives it (workbook.ZIP_LEVEL). Each
+    part's stored bytes must be exactly its content deflated at that level — not at zipfile's default."""
+    import zlib
+
+    frame = pd.DataFrame({"Text": [f"rad {i} " * 5 for i in range(3000)], "Tal": [i * 1.25 for i in range(3000)]})
+    report = Report("niva.xlsx", About("Nivå", "2026-03", "2026-03-31 12:00"),
+                    [Sheet("Blad", frame, kinds={"Tal": Kind.KR})])
+    write_report(report, tmp_path)
+
+    def deflated(data: bytes, level: int) -> bytes:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return c.compress(data) + c.flush()
+
+    path = tmp_path / "niva.xlsx"
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        parts = z.infolist()
+        assert len(parts) > 5 and all(p.compress_type == zipfile.ZIP_DEFLATED for p in parts)
+        for p in parts:
+            content = z.read(p)
+            start = p.header_offset + 30 + int.from_bytes(raw[p.header_offset + 26:p.header_offset + 28], "little") \
+                + int.from_bytes(raw[p.header_offset + 28:p.header_offset + 30], "little")
+            assert raw[start:start + p.compress_size] == deflated(content, workbook.ZIP_LEVEL), p.filename
+        sheet = z.read("xl/worksheets/sheet2.xml")
+    assert deflated(sheet, workbook.ZIP_LEVEL) != deflated(sheet, 6)  # the level is seen in the bytes

@@ -20,9 +20,11 @@ as-of time (or SOURCE_DATE_EPOCH when set), never the clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -312,6 +314,27 @@ def _print_setup(ws, sheet: Sheet, about: About | None, with_chart: bool) -> Non
         ws.set_header(f'&L&"-,Bold"{_header_text(about.title)}'
                       f"&R{_header_text(about.period)} · {_header_text(sheet.name)}")
         ws.set_footer(f"&L{_header_text('Per ' + about.as_of)}&CSida &P av &N&Rvos {__version__}")
+
+
+# zlib level of a workbook's parts. xlsxwriter leaves zipfile's default (6); 5 compressed a city
+# month's 92 MB of sheet XML into 9.8 MB instead of 9.6 MB in 40 % less time (1.4 s instead of
+# 2.3 s; level 4: 11.0 MB, level 1: 12.7 MB) — the compression was a sixth of all the run's work
+ZIP_LEVEL = 5
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's workbook, its parts compressed at ZIP_LEVEL. xlsxwriter has no option for the
+    level: its _store_workbook opens the file through its module's name `ZipFile`, which is given
+    the level for that call (tests/test_workbook_rows.py checks the level each part is written at)."""
+
+    def _store_workbook(self) -> None:
+        module = sys.modules[xlsxwriter.Workbook.__module__]
+        plain = module.ZipFile
+        module.ZipFile = functools.partial(plain, compresslevel=ZIP_LEVEL)
+        try:
+            super()._store_workbook()
+        finally:
+            module.ZipFile = plain
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about: About | None = None) -> int:
@@ -632,7 +655,7 @@ def write_report(report: Report, output_dir: Path) -> Path:
     path = output_dir / report.filename
 
     def write(tmp: str) -> None:
-        wb = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
+        wb = _Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
                                        "strings_to_urls": False, "strings_to_numbers": False,
                                        "tmpdir": str(Path(tmp).parent)})
         wb.set_properties({"created": creation_time(report.about), "title": report.about.title})
