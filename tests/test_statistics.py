@@ -118,3 +118,47 @@ def test_text_files_read_back_field_by_field(tmp_path, write_csv):
     assert [line.split(";") for line in two[:-1]] == [
         ["0127", "202603", M.replace("-", ""), "20260225", "20260302", "20260320", "", "TRYGG"]]
     assert not any(line.endswith(";") for line in one + two)
+
+
+
+def test_the_granted_decisions_are_computed_once_for_waiting_and_statistics_and_left_unchanged():
+    """The waiting and statistics reports share one decisions_with_execution per run (reports.execution
+    .decisions); the rules copy it: afterwards it equals a fresh computation, and the reports equal
+    what the rules give when they compute it themselves."""
+    import datetime as dt
+
+    from tests.conftest import SAMPLE, SAMPLE_CONFIG
+    from vos_cli import batch
+    from vos_cli.config import load
+    from vos_cli.io.inputs import load_inputs
+    from vos_cli.period import make_period
+    from vos_cli.reports import endings as endings_report
+    from vos_cli.reports import execution as execution_report
+    from vos_cli.reports import statistics as statistics_report
+    from vos_cli.reports import waiting as waiting_report
+    from vos_cli.rules import waiting
+    from vos_cli.rules.endings import adjusted_end_for, order_end
+
+    cfg, period = load(SAMPLE_CONFIG), make_period("2026-03", None)
+    inputs = load_inputs(SAMPLE, cfg, dt.date(2026, 3, 31), *batch.needed_exports())
+    w = waiting_report.compute(inputs, period, cfg)
+    st = statistics_report.compute(inputs, period, cfg)
+    assert len([k for k in inputs.cache if k.startswith("decisions")]) == 1
+    execution, _ = execution_report.compute(inputs, period)
+    shared = execution_report.decisions(inputs, period)
+    pd.testing.assert_frame_equal(shared, waiting.decisions_with_execution(inputs.df("beslut"), execution))
+    assert len(shared) > 10
+
+    as_of = pd.Timestamp(period.as_of_date)
+    fresh = waiting.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution, as_of,
+                             int(cfg.rules["bevakning_dagar"]), None, inputs.df("erbjudanden"),
+                             waiting_report.categories(cfg))
+    for name in ("ej_verkstallda", "ivo", "vantande", "for_sent", "avslutade"):
+        pd.testing.assert_frame_equal(getattr(w, name), getattr(fresh, name))
+    pd.testing.assert_frame_equal(w.inaktuella, waiting.no_longer_current(
+        inputs.df("beslut"), inputs.df("bestallningar"), execution, as_of, int(cfg.rules["uppfoljning_dagar"])))
+    ends, _ = endings_report.compute(inputs, cfg)
+    fresh_st = rule.compute(inputs.df("beslut"), execution, order_end(execution, adjusted_end_for(execution, ends)),
+                            inputs.df("besok"), period.ts_first, period.ts_last, statistics_report.codes(cfg))
+    for name in ("bilaga1", "bilaga2", "per_person", "summary"):
+        pd.testing.assert_frame_equal(getattr(st, name), getattr(fresh_st, name))

@@ -13,6 +13,7 @@ from vos_cli.period import Period
 from vos_cli.reports.common import about
 from vos_cli.rules import discharge, korttid
 from vos_cli.rules import execution as rule
+from vos_cli.rules import waiting as waiting_rule
 
 NEEDED = ("bestallningar", "besok")
 OPTIONAL: tuple[str, ...] = ("beslut", "utskrivningar")
@@ -29,6 +30,15 @@ def compute(inputs: Inputs, period: Period):
         if inputs.has("besok") else None
     return inputs.cached(f"execution {start}",
                          lambda: (rule.execution_dates(inputs.df("bestallningar"), visits, start), start))
+
+
+
+def decisions(inputs: Inputs, period: Period) -> pd.DataFrame:
+    """The granted decisions with their execution dates (rules.waiting.decisions_with_execution):
+    computed once per run for the reports that read them (waiting, statistics), which copy them."""
+    execution, start = compute(inputs, period)
+    return inputs.cached(f"decisions {start}",
+                         lambda: waiting_rule.decisions_with_execution(inputs.df("beslut"), execution))
 
 
 def acknowledgements(inputs: Inputs, period: Period, config: Config) -> pd.DataFrame:

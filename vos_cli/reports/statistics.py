@@ -43,7 +43,7 @@ def compute(inputs: Inputs, period: Period, config: Config) -> rule.Statistics:
     ends, _ = endings_report.compute(inputs, config)
     end = order_end(execution, adjusted_end_for(execution, ends))
     return rule.compute(inputs.df("beslut"), execution, end, inputs.df("besok"), period.ts_first, period.ts_last,
-                        codes(config))
+                        codes(config), execution_report.decisions(inputs, period))
 
 
 def build(inputs: Inputs, period: Period, config: Config):

@@ -30,13 +30,15 @@ def categories(config: Config) -> dict[str, str]:
 
 def compute(inputs: Inputs, period: Period, config: Config) -> rule.Waiting:
     execution, _ = execution_report.compute(inputs, period)
+    granted = execution_report.decisions(inputs, period)
     h = inputs.history
     earlier = h.ivo_earlier if h is not None else None
     w = rule.classify(inputs.df("beslut"), inputs.df("bestallningar"), execution,
                       pd.Timestamp(period.as_of_date), int(config.rules["bevakning_dagar"]), earlier,
-                      inputs.df("erbjudanden"), categories(config))
+                      inputs.df("erbjudanden"), categories(config), granted)
     w.inaktuella = rule.no_longer_current(inputs.df("beslut"), inputs.df("bestallningar"), execution,
-                                          pd.Timestamp(period.as_of_date), int(config.rules["uppfoljning_dagar"]))
+                                          pd.Timestamp(period.as_of_date), int(config.rules["uppfoljning_dagar"]),
+                                          granted)
     return w
 
 

@@ -68,10 +68,14 @@ class Statistics:
     summary: pd.DataFrame
 
 
-def decisions(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series) -> pd.DataFrame:
+def decisions(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series,
+              granted: pd.DataFrame | None = None) -> pd.DataFrame:
     """Granted decisions with execution date (first execution of their orders) and end date:
-    Avslutsdatum; else, when every order has ended, the last order end; else T.o.m."""
-    d = decisions_with_execution(beslut, execution).rename(columns={EXECUTED: EXEC})
+    Avslutsdatum; else, when every order has ended, the last order end; else T.o.m. granted:
+    decisions_with_execution(beslut, execution) when the caller has it (it is not changed)."""
+    if granted is None:
+        granted = decisions_with_execution(beslut, execution)
+    d = granted.rename(columns={EXECUTED: EXEC})  # a new frame: the caller's is not changed
     ex = execution.assign(_end=order_end)
     last_end = ex.groupby(Col.BESLUT_ID)["_end"].max().where(~ex["_end"].isna().groupby(ex[Col.BESLUT_ID]).any())
     orders_end = pd.Series(last_end.reindex(d[Col.BESLUT_ID]).to_numpy(), index=d.index).astype("datetime64[us]")
@@ -86,10 +90,12 @@ def age_at(pnr: pd.Series, day: pd.Timestamp) -> pd.Series:
 
 
 def compute(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series, visits: pd.DataFrame,
-            first: pd.Timestamp, last: pd.Timestamp, codes: dict[str, str] | None = None) -> Statistics:
-    """codes: insats → register variable (VARIABLE with the municipality's additions)."""
+            first: pd.Timestamp, last: pd.Timestamp, codes: dict[str, str] | None = None,
+            granted: pd.DataFrame | None = None) -> Statistics:
+    """codes: insats → register variable (VARIABLE with the municipality's additions); granted: as
+    for decisions."""
     codes = codes or VARIABLE
-    d = decisions(beslut, execution, order_end)
+    d = decisions(beslut, execution, order_end, granted)
     d = d[~law.is_lss(d[Col.LAGRUM])]  # bistånd under SoL only: LSS has its own yearly collection
     executed = d[EXEC].notna() & (d[EXEC] <= last)
     # a decision ending on the month's last day still gives the service that day: ongoing (Bilaga 1)

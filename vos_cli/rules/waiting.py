@@ -82,6 +82,11 @@ def decisions_with_execution(beslut: pd.DataFrame, execution: pd.DataFrame) -> p
     return d
 
 
+def _granted(beslut: pd.DataFrame, execution: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """decisions_with_execution, or a copy of the caller's (which the rules below change)."""
+    return decisions_with_execution(beslut, execution) if decisions is None else decisions.copy()
+
+
 def _days(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
     return (later - earlier).dt.days.astype("Int64")
 
@@ -95,12 +100,13 @@ def _frame(d: pd.DataFrame, a: pd.Timestamp, extra: dict[str, pd.Series] | None 
 
 def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame, as_of: pd.Timestamp,
              warn_days: int = 30, earlier: pd.DataFrame | None = None, offers: pd.DataFrame | None = None,
-             categories: dict[str, str] | None = None) -> Waiting:
+             categories: dict[str, str] | None = None, decisions: pd.DataFrame | None = None) -> Waiting:
     """earlier: the decisions reported to IVO in earlier quarters (the ledger), for Ny/Återrapportering
-    and the follow-up reports of decisions since executed or ended (34 kap. 2 §)."""
+    and the follow-up reports of decisions since executed or ended (34 kap. 2 §). decisions:
+    decisions_with_execution(beslut, execution) when the caller has it (it is not changed)."""
     a = pd.Timestamp(as_of).normalize()
     q0 = quarter_start(a)
-    d = decisions_with_execution(beslut, execution)
+    d = _granted(beslut, execution, decisions)
     # a decision stops on its Avslutsdatum, or on its T.o.m. when that comes first: one that expired
     # without execution is reported once, as ended, in the quarter of its T.o.m. (rules.md §11)
     by_tom = d[Col.TOM].notna() & (d[Col.AVSLUTSDATUM].isna() | (d[Col.TOM] < d[Col.AVSLUTSDATUM]))
@@ -153,12 +159,13 @@ def classify(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame
 
 
 def no_longer_current(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.DataFrame, as_of: pd.Timestamp,
-                      follow_days: int = 60) -> pd.DataFrame:
+                      follow_days: int = 60, decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Seed 000, the monthly meeting: "säkerställer att de som ligger i verksamhetssystemet är aktuella".
     Granted decisions whose T.o.m. has passed without an Avslutsdatum (executed or never), whose
-    orders are still open after the T.o.m., or that end within `follow_days` days of the as-of date."""
+    orders are still open after the T.o.m., or that end within `follow_days` days of the as-of date.
+    decisions: as for classify."""
     a = pd.Timestamp(as_of).normalize()
-    d = decisions_with_execution(beslut, execution)
+    d = _granted(beslut, execution, decisions)
     d = d[d[Col.TOM].notna()]
     open_orders = orders[isin(orders[Col.BESLUT_ID], d[Col.BESLUT_ID])]
     tom = pd.Series(d.set_index(Col.BESLUT_ID)[Col.TOM].reindex(open_orders[Col.BESLUT_ID]).to_numpy(),
