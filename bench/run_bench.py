@@ -11,7 +11,10 @@ the run's own work).
 
 The floor, measured in the same invocation on the same files: reading the inputs with pandas'
 pyarrow engine (all text, no parsing) plus writing as many cells as the month's workbooks hold with
-plain xlsxwriter (constant memory, row by row), in one process on one core.
+plain xlsxwriter (constant memory, row by row), in one process on one core. It is measured just
+before and just after the timed run and the two are averaged: this machine's floor has drifted from
+14.5 to 20.7 s within five minutes, and a floor measured on one side only weighed that drift
+against the run.
 
 Results: bench/history.json (every run), bench/results.md (the last three runs per size, the
 scaling table and bench/notes.md) and bench/scaling.png (time and memory against clients, log-log).
@@ -175,9 +178,11 @@ def bench(name: str, runs: int) -> list[dict]:
     results = []
     for i in range(runs):
         _, peak = timed(data, base, out, sample=True)  # memory (the sampling slows a run: not timed)
+        before = measure_floor(data, out, scratch)  # the cells of the month the sampled run wrote
         wall, _ = timed(data, base, out)
+        after = measure_floor(data, out, scratch)
+        floor = bracket(before, after)
         manifest = json.loads((out / MONTH / "manifest.json").read_text(encoding="utf-8"))
-        floor = json.loads(sh([sys.executable, "-c", FLOOR, str(data), str(out / MONTH), str(scratch)]).stdout)
         r = {"date": dt.datetime.now().isoformat(timespec="seconds"), "name": name, "clients": clients,
              "months": months, "wall": round(wall, 2), "peak_pss_mb": round(peak), "floor": floor,
              "ratio": round(wall / (floor["read"] + floor["write"]), 2), "rows": manifest["rader"]["lästa"],
@@ -191,7 +196,8 @@ def bench(name: str, runs: int) -> list[dict]:
             r["first_month_wall"], r["paired"] = round(first, 2), True
             said = f", as the ledger's first month {first:.1f} s ({wall / first - 1:+.0%})"
         results.append(r)
-        print(f"  run {i + 1}: {wall:.1f} s, floor {floor['read'] + floor['write']:.1f} s, ratio {r['ratio']:.2f}×, "
+        print(f"  run {i + 1}: {wall:.1f} s, floor {floor['read'] + floor['write']:.1f} s (before {floor['before']:.1f}, "
+              f"after {floor['after']:.1f}), ratio {r['ratio']:.2f}×, "
               f"peak PSS {peak:.0f} MB{said}", flush=True)
     if len(results) > 1:
         print(f"  on the means of the runs: {mean_ratio(results)}", flush=True)
@@ -200,6 +206,19 @@ def bench(name: str, runs: int) -> list[dict]:
         print(f"  the ledger and its corrections add {added:.0%} (mean of the runs against the mean of their first "
               "months)", flush=True)
     return results
+
+
+def measure_floor(data: Path, out: Path, scratch: Path) -> dict:
+    return json.loads(sh([sys.executable, "-c", FLOOR, str(data), str(out / MONTH), str(scratch)]).stdout)
+
+
+def bracket(before: dict, after: dict) -> dict:
+    """The floor of a run: the mean of its measurements just before and just after the run (read and
+    write each), with both totals kept."""
+    mean = {k: (before[k] + after[k]) / 2 for k in ("read", "write")}
+    return before | mean | {"before": round(before["read"] + before["write"], 2),
+                            "after": round(after["read"] + after["write"], 2),
+                            "peak_mb": max(before["peak_mb"], after["peak_mb"])}
 
 
 def mean_ratio(runs: list[dict]) -> str:
@@ -223,12 +242,14 @@ def section(runs: list[dict]) -> list[str]:
     f = last["floor"]
     lines = [f"### {last['name']}: {n(last['clients'])} clients, {n(last['rows'])} input rows "
              f"({last['months']} months of visits; the month corrects the earlier ones)", "",
-             "| run | `vos run` wall (s) | floor: read + write (s) | ratio | peak PSS, process tree (MB) |",
-             "|---|---|---|---|---|"]
+             "| run | `vos run` wall (s) | floor: read + write (s) | floor before / after the run (s) | ratio "
+             "| peak PSS, process tree (MB) |",
+             "|---|---|---|---|---|---|"]
     for r in runs:
         fl = r["floor"]
+        sides = f"{fl['before']:.1f} / {fl['after']:.1f}" if "before" in fl else "– (after only)"
         lines.append(f"| {r['date']} | {r['wall']:.1f} | {fl['read']:.1f} + {fl['write']:.1f} = "
-                     f"{fl['read'] + fl['write']:.1f} | {r['ratio']:.2f}× | {r['peak_pss_mb']} |")
+                     f"{fl['read'] + fl['write']:.1f} | {sides} | {r['ratio']:.2f}× | {r['peak_pss_mb']} |")
     if len(runs) > 1:
         lines += ["", f"On the means of these {len(runs)} runs: {mean_ratio(runs)}."]
     if last.get("paired"):
