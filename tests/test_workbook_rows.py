@@ -57,7 +57,8 @@ def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, hei
     n = len(TEXTS)
     df = pd.DataFrame({
         "Text": TEXTS,
-        "Belopp (kr)": [1.5, 0.1 + 0.2, 1e-7, 123456789.123, -0.0, 1e20, None, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        # repeated values (each formatted once), zero and minus zero ('0' and '-0', never confused)
+        "Belopp (kr)": [1.5, 0.1 + 0.2, 1e-7, 123456789.123, -0.0, 1e20, None, 2, 0.0, 4, -0.0, 0, 1.5, 8, 0.0, 1e20, 11],
         "Datum": pd.to_datetime(["2026-03-01"] * (n - 1) + [None]),
         "Blandat": ["<3", 4.0, None, "–", 7.0] + [1.0] * (n - 5),
         "Tom": [None] * n,
@@ -79,6 +80,8 @@ def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, hei
     slow = write(tmp_path / "slow")
     assert fast == slow
     assert b't="inlineStr"' in fast["xl/worksheets/sheet2.xml"] or b't="inlineStr"' in fast["xl/worksheets/sheet3.xml"]
+    rows = fast["xl/worksheets/sheet2.xml"] + fast["xl/worksheets/sheet3.xml"]
+    assert rows.count(b"<v>-0</v>") == 2 and rows.count(b"<v>1E+20</v>") == 2
 
 
 def test_an_infinite_number_is_refused_as_xlsxwriter_refuses_it(tmp_path):
