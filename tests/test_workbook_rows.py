@@ -44,7 +44,8 @@ def test_a_month_is_the_same_bytes_as_written_cell_by_cell(tmp_path, monkeypatch
 
 TEXTS = ["vanlig", " inledande blanksteg", "avslutande ", "a & b < c > d \"citat\"", "rad 1\nrad 2",
          "styrtecken \x01 och \x1f", "_x0041_ bokstavligt", "<r>ser ut som rik text</r>", "=SUMMA(A1)",
-         "+46 70", "-", "åäö ÅÄÖ é ü", "\ufffe", "x" * 40_000, "😀" * 20_000, "", "tab\there"]
+         "+46 70", "-", "åäö ÅÄÖ é ü", "\ufffe", "x" * 40_000, "😀" * 20_000, "", "tab\there",
+         "hårt blanksteg\u00a0", "delete \x7f", 'bara "citat"', "_x00", "_X0041_ versaler", "\u2028 radskiljare"]
 
 
 @pytest.mark.parametrize("height, block", [(False, 20_000), (True, 20_000), (True, 3)])
@@ -58,7 +59,8 @@ def test_texts_numbers_and_heights_are_the_same_bytes(tmp_path, monkeypatch, hei
     df = pd.DataFrame({
         "Text": TEXTS,
         # repeated values (each formatted once), zero and minus zero ('0' and '-0', never confused)
-        "Belopp (kr)": [1.5, 0.1 + 0.2, 1e-7, 123456789.123, -0.0, 1e20, None, 2, 0.0, 4, -0.0, 0, 1.5, 8, 0.0, 1e20, 11],
+        "Belopp (kr)": [1.5, 0.1 + 0.2, 1e-7, 123456789.123, -0.0, 1e20, None, 2, 0.0, 4, -0.0, 0, 1.5, 8, 0.0, 1e20, 11]
+        + list(range(12, 12 + n - 17)),
         "Datum": pd.to_datetime(["2026-03-01"] * (n - 1) + [None]),
         "Blandat": ["<3", 4.0, None, "–", 7.0] + [1.0] * (n - 5),
         "Tom": [None] * n,

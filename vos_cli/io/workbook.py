@@ -24,6 +24,7 @@ import functools
 import io
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -445,6 +446,8 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
         return styles[key]
 
     def text(v: str) -> str:
+        if v not in texts and not _NOT_PLAIN.search(v) and len(v) <= ws.xls_strmax // 2:
+            texts[v] = f' t="inlineStr"><is><t>{v}</t></is>'  # nothing to escape, cut or keep
         if v not in texts:
             s = v
             if len(s) > ws.xls_strmax // 2 and _utf16_len(s) > ws.xls_strmax:
@@ -525,6 +528,10 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
 
 
 _NUMBER_TYPES = {int, float}
+# what makes a text more than itself in a cell's XML, as xlsxwriter writes it: an escape-like
+# _xHHHH_, a control character or non-character, what XML escapes (and what its test looks for),
+# whitespace first or last (kept with xml:space), rich text (<r>…</r>)
+_NOT_PLAIN = re.compile(r'_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff"&<>\n]|^\s|\s$')
 
 
 def _number_texts() -> tuple[Callable[[float], str | None], Callable[[float], str]]:
