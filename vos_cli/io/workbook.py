@@ -446,9 +446,11 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
         return styles[key]
 
     def text(v: str) -> str:
-        if v not in texts and not _NOT_PLAIN.search(v) and len(v) <= ws.xls_strmax // 2:
+        if v in texts:
+            return texts[v]
+        if not _NOT_PLAIN.search(v) and len(v) <= ws.xls_strmax // 2:
             texts[v] = f' t="inlineStr"><is><t>{v}</t></is>'  # nothing to escape, cut or keep
-        if v not in texts:
+        else:
             s = v
             if len(s) > ws.xls_strmax // 2 and _utf16_len(s) > ws.xls_strmax:
                 s = _utf16_truncate(s, ws.xls_strmax)
@@ -528,6 +530,8 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
 
 
 _NUMBER_TYPES = {int, float}
+XML_BLOCK = 20_000  # rows built as one text
+_INFINITE = (float("inf"), float("-inf"))
 # what makes a text more than itself in a cell's XML, as xlsxwriter writes it: an escape-like
 # _xHHHH_, a control character or non-character, what XML escapes (and what its test looks for),
 # whitespace first or last (kept with xml:space), rich text (<r>…</r>)
@@ -548,8 +552,6 @@ def _number_texts() -> tuple[Callable[[float], str | None], Callable[[float], st
         return text
 
     return seen.get, new
-XML_BLOCK = 20_000  # rows built as one text
-_INFINITE = (float("inf"), float("-inf"))
 
 
 def _row_tag(ws, r: int | None) -> str:
@@ -680,8 +682,8 @@ def write_report(report: Report, output_dir: Path) -> Path:
 
     def write(tmp: str) -> None:
         wb = _Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False,
-                                       "strings_to_urls": False, "strings_to_numbers": False,
-                                       "tmpdir": str(Path(tmp).parent)})
+                             "strings_to_urls": False, "strings_to_numbers": False,
+                             "tmpdir": str(Path(tmp).parent)})
         wb.set_properties({"created": creation_time(report.about), "title": report.about.title})
         try:
             fmt_of = _Formats(wb)

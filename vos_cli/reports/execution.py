@@ -32,7 +32,6 @@ def compute(inputs: Inputs, period: Period):
                          lambda: (rule.execution_dates(inputs.df("bestallningar"), visits, start), start))
 
 
-
 def decisions(inputs: Inputs, period: Period) -> pd.DataFrame:
     """The granted decisions with their execution dates (rules.waiting.decisions_with_execution):
     computed once per run for the reports that read them (waiting, statistics), which copy them."""
