@@ -159,3 +159,29 @@ def test_default_month_is_the_previous_calendar_month():
     assert previous_month(dt.date(2026, 3, 1)) == "2026-02"
 
 
+
+
+def test_what_the_reports_shared_is_freed_before_the_month_is_recorded(tmp_path, monkeypatch):
+    """The execution dates, granted decisions and ends the reports share (Inputs.cached) are freed
+    once the last report is built: the month's recording (forked where the platform forks) and the
+    last workbooks do not hold them — a nation's month has its peak there."""
+    from vos_cli.config import load
+    from vos_cli.period import make_period
+
+    orig = batch.ledger_rows
+    built = []
+
+    def rows(inputs, period, h):
+        assert inputs.cache == {}, sorted(inputs.cache)
+        return orig(inputs, period, h)
+
+    orig_build = batch._build_reports
+
+    def build(inputs, *args, **kwargs):
+        inputs.cached("seen", lambda: built.append(True))  # the cache is in use while reports are built
+        return orig_build(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "ledger_rows", rows)
+    monkeypatch.setattr(batch, "_build_reports", build)
+    result = batch.run(SAMPLE, tmp_path, make_period("2026-03", None), load(SAMPLE / "vos.toml"))
+    assert result.exit_code in (0, 1) and built == [True]

@@ -304,6 +304,12 @@ def _build_reports(inputs: Inputs, period: Period, config: Config, writer: Write
         written = [report.filename] + [c.filename for c in report.companions] + [a[0] for a in report.attachments]
         steps.append(StepResult(name, written, sum(len(s.df) for s in report.sheets), summary,
                                 round(time.perf_counter() - t, 3), round(t_rules, 3), 0.0, peak_mb()))
+    # what the reports shared (execution dates, granted decisions, the five-day rule's ends) is read
+    # by none after the last: freed before the month's recording is forked and while the last
+    # workbooks are written, where a nation's month has its peak (inputs.cached computes it again
+    # if anything asks)
+    inputs.cache.clear()
+    release_memory()
     return reports, steps
 
 
