@@ -22,7 +22,8 @@ def absence(f, t, typ="Planerad", pn=P1, utf="Norr"):
     return {Col.PNR: pn, Col.UTFORARE: utf, Col.FROM: f, Col.TOM: t, Col.TYP: typ}
 
 
-def compute(orders, absences=(), visits=None, month=("2026-03-01", "2026-03-31"), rates=None, default=490.0):
+def compute(orders, absences=(), visits=None, month=("2026-03-01", "2026-03-31"), rates=None, default=490.0,
+            words=True):
     o = frame("bestallningar", orders)
     v = frame("besok", visits) if visits else frame("besok", [{Col.PNR: pnr(1930, 1, 1), Col.UTFORARE: "x",
                                                                Col.DATUM: "2020-01-01", Col.MINUTER: "1"}])
@@ -31,7 +32,8 @@ def compute(orders, absences=(), visits=None, month=("2026-03-01", "2026-03-31")
     ends, _ = endings.end_dates(o, v)
     adjusted = endings.adjusted_end_for(ex, ends)
     a = frame("franvaro", list(absences)) if absences else frame("franvaro", [absence("2020-01-01", "2020-01-01", pn=P2)])
-    out = rule.per_order(ex, adjusted, a, pd.Timestamp(month[0]), pd.Timestamp(month[1]), rates or {}, default)
+    out = rule.per_order(ex, adjusted, a, pd.Timestamp(month[0]), pd.Timestamp(month[1]), rates or {}, default,
+                         words=words)
     return out.set_index(Col.BESTALLNING_ID)
 
 
@@ -142,3 +144,16 @@ def test_forklaring_whole_month_five_day_rule_and_not_executed():
                              Col.SLUTDATUM: "2026-03-10"})])
     assert five.loc["O1", Col.FORKLARING] == "slut 2026-03-15 (femdagarsregeln)"
     assert compute([order(reg="")]).loc["O1", Col.FORKLARING] == "ej verkställd: ingen ersättning"
+
+
+def test_without_words_only_the_forklaring_is_left_empty():
+    """An earlier month recomputed for its corrections (words=False) compares days, hours and amounts:
+    the same as with words, the Förklaring (start, end, planned absence in words) left out."""
+    visits = [{Col.PNR: P1, Col.UTFORARE: "Norr", Col.DATUM: "2026-03-20", Col.MINUTER: "30"},
+              {Col.PNR: P2, Col.UTFORARE: "Söder", Col.DATUM: "2026-03-02", Col.MINUTER: "30"}]
+    orders = [order(start="2026-03-16", reg="2026-03-16"), order("O2", P2, "Söder", "2026-03-01", "2026-03-01")]
+    absences = [absence("2026-03-22", "2026-03-24"), absence("2026-03-05", "2026-03-06", pn=P2, utf="Söder")]
+    full, bare = compute(orders, absences, visits), compute(orders, absences, visits, words=False)
+    assert (full[Col.FORKLARING] != "").all() and (bare[Col.FORKLARING] == "").all()
+    assert list(full[Col.PLANERAD_DAGAR]) == [3, 2]
+    pd.testing.assert_frame_equal(full.drop(columns=Col.FORKLARING), bare.drop(columns=Col.FORKLARING))

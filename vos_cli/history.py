@@ -169,7 +169,7 @@ def corrections(inputs: Inputs, todo: list[EarlierMonth]) -> tuple[pd.DataFrame,
         fee_parts.append(corr.fee_corrections(
             m.month, corr.fee_lines(fees.articles), m.recorded.invoiced, m.recorded.fee_corrected,
             m.recorded.clients, corr.fee_clients(fees.basis, fees.details), m.created, skip))
-        orders, boxes, _ = comp_report.compute(inputs, m.period, m.config)
+        orders, boxes, _ = comp_report.compute(inputs, m.period, m.config, full=False)
         correct, paid = corr.compensation_rows(orders, boxes), m.recorded.paid
         if m.meals_missing:
             correct, paid = correct[correct["bestallning_id"] != ""], paid[paid["bestallning_id"] != ""]

@@ -28,14 +28,17 @@ SHEET_BOXES = Blad.MATLADOR
 SHEET_PROVIDERS = Blad.PER_UTFORARE
 
 
-def compute(inputs: Inputs, period: Period, config: Config):
+def compute(inputs: Inputs, period: Period, config: Config, full: bool = True):
+    """The month's compensation per order, meal boxes and per provider. full=False: what the
+    corrections of an earlier month compare — without the Förklaring in words."""
     execution, _ = execution_report.compute(inputs, period)
     ends, _ = endings_report.compute(inputs, config)
     adjusted = adjusted_end_for(execution, ends)
     year = period.year
     orders = rule.per_order(execution, adjusted, inputs.df("franvaro"),
                             period.ts_first, period.ts_last,
-                            config.provider_rates(year, "timersattning"), config.rate(year, "timersattning"))
+                            config.provider_rates(year, "timersattning"), config.rate(year, "timersattning"),
+                            words=full)
     boxes = rule.meal_boxes(inputs.df("maltider"), period.label, config.provider_rates(year, "matlada"),
                             config.rate(year, "matlada"))
     return orders, boxes, rule.per_provider(orders, boxes)

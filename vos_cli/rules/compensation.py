@@ -38,11 +38,11 @@ def active_range(execution: pd.DataFrame, end: pd.Series, first: pd.Timestamp, l
     return a, b
 
 
-def planned_absence(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b: pd.Series
-                    ) -> tuple[pd.Series, pd.Series]:
+def planned_absence(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b: pd.Series,
+                    words: bool = True) -> tuple[pd.Series, pd.Series]:
     """Days of planned absence inside each order's [a, b] (overlapping absence rows count a day
     once), and the periods as text ("2026-03-05–2026-03-09 (5 dagar), 2026-03-20 (1 dag)") for the
-    Förklaring."""
+    Förklaring — empty texts with words=False."""
     none = (pd.Series(0, index=orders.index, dtype="int64"), pd.Series("", index=orders.index, dtype="str"))
     planned = absence[absence[Col.TYP] == FranvaroTyp.PLANERAD]
     if not len(planned) or not len(orders):
@@ -58,6 +58,8 @@ def planned_absence(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b
     m = spans.merge(days, on=[Col.PNR, Col.UTFORARE])
     inside = m[(m[Col.DATUM] >= m["_a"]) & (m[Col.DATUM] <= m["_b"])]
     count = inside.groupby("_i").size().reindex(orders.index, fill_value=0).astype("int64")
+    if not words:
+        return count, none[1]
     runs = intervals(inside[["_i", Col.DATUM]], ["_i"])
     if len(runs):
         start, stop = runs[Col.FROM].dt.strftime("%Y-%m-%d"), runs[Col.TOM].dt.strftime("%Y-%m-%d")
@@ -95,9 +97,12 @@ def explain(execution: pd.DataFrame, adjusted: pd.Series, end: pd.Series, a: pd.
 
 
 def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.DataFrame,
-              first: pd.Timestamp, last: pd.Timestamp, rates: dict[str, float], default_rate: float) -> pd.DataFrame:
+              first: pd.Timestamp, last: pd.Timestamp, rates: dict[str, float], default_rate: float,
+              words: bool = True) -> pd.DataFrame:
     """Compensation per Hemtjänst order for the month. execution: from execution.execution_dates;
-    adjusted_end: the five-day rule's end per order (aligned to execution, NaT where none)."""
+    adjusted_end: the five-day rule's end per order (aligned to execution, NaT where none).
+    words=False leaves the Förklaring empty (an earlier month recomputed for its corrections: only
+    its days, hours and amounts are compared)."""
     hem = execution[execution[Col.INSATS] == Insats.HEMTJANST]
     adj = adjusted_end.reindex(hem.index)
     end = order_end(hem, adj)
@@ -107,7 +112,7 @@ def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.Data
     hem, adj, a, b = hem[overlaps], adj[overlaps], a[overlaps], b[overlaps]
     days_in_month = last.day
     active = ((b - a).dt.days + 1).clip(lower=0).fillna(0).astype("int64")
-    planned, planned_text = planned_absence(hem, absence, a, b)
+    planned, planned_text = planned_absence(hem, absence, a, b, words)
     planned = planned.where(active > 0, 0)
     comp_days = active - planned
     granted = hem[Col.OMFATTNING].astype("float64")
@@ -122,7 +127,8 @@ def per_order(execution: pd.DataFrame, adjusted_end: pd.Series, absence: pd.Data
         Col.INSATS: hem[Col.INSATS], Col.BEVILJAD_TID: granted, Col.ERSATTNINGSDAGAR: comp_days,
         Col.PLANERAD_DAGAR: planned, Col.ERSATT_TID: hours, Col.TIMERSATTNING: rate, Col.ERSATTNING_TID: kr,
         Col.KORREKT_VERKST: hem[Col.KORREKT_VERKST], Col.JUSTERAT_SLUT: adj, Col.KOMMENTAR: comment,
-        Col.FORKLARING: explain(hem, adj, end[overlaps], a, b, planned_text, first, last),
+        Col.FORKLARING: explain(hem, adj, end[overlaps], a, b, planned_text, first, last) if words
+        else pd.Series("", index=hem.index, dtype="str"),
         ACTIVE: active, ORDER_END: end[overlaps],
     })[ORDER_COLUMNS + [ACTIVE, ORDER_END]]
     return out.sort_values([Col.UTFORARE, Col.BESTALLNING_ID], ignore_index=True)
