@@ -90,6 +90,10 @@ def test_missing_required_column_stops_with_file_and_fix(write_csv):
 
 @pytest.mark.parametrize("column,value,reason", [
     ("Personnummer", "19121212-1213", "ogiltigt personnummer (kontrollsiffra)"),
+    # full-width digits (a copy from another system's web page) are a format error, not a crash
+    ("Personnummer", "１９１２１２１２-１２１２", "ogiltigt personnummer (format)"),
+    ("Datum", "２０２６-０３-０２", "ogiltigt datum (använd ÅÅÅÅ-MM-DD)"),
+    ("Minuter", "٣٠", "inte ett tal"),
     ("Datum", "2026-02-30", "ogiltigt datum (använd ÅÅÅÅ-MM-DD)"),
     ("Minuter", "-5", "negativt tal"),
     ("Minuter", "12,5", "inte ett heltal"),

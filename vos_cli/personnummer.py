@@ -14,10 +14,12 @@ import pandas as pd
 from vos_cli.frames import MAYBE_SPACE, extract, only_where
 from vos_cli.io.contract import Kon
 
-_PATTERN = r"^(?P<cc>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<last>\d{4})$"
+# ASCII digits only: Python's \d also takes other scripts' digits (١٩٤٥, full-width １９４５), which
+# are not a personnummer as written by any Swedish system and which the digit arithmetic below cannot read
+_PATTERN = r"^(?P<cc>[0-9]{2})?(?P<yymmdd>[0-9]{6})(?P<sep>[-+]?)(?P<last>[0-9]{4})$"
 # IVO's substitute for a person with neither personnummer nor samordningsnummer: ÅÅÅÅMMDD-TNNN,
 # T then three characters, the third a digit (odd man, even woman); never Luhn-checked
-_RESERVE = r"^(?P<date>\d{8})-?[Tt](?P<rest>[0-9A-Za-z]{2}\d)$"
+_RESERVE = r"^(?P<date>[0-9]{8})-?[Tt](?P<rest>[0-9A-Za-z]{2}[0-9])$"
 # a plausible (YY)YYMMDD (day + 60 for samordningsnummer), then 4 digits or T+3; never inside a
 # longer number or an amount with decimals
 _MASK_RE = re.compile(
@@ -73,6 +75,12 @@ def parse(values: pd.Series, ref_date: dt.date, reserve_ok: bool = False,
     return tuple(out)
 
 
+def _digits(texts: pd.Series, width: int) -> np.ndarray:
+    """An (n, width) integer array of the ASCII digits of texts that are `width` digits long."""
+    raw = texts.to_numpy(dtype=f"U{width}").astype(f"S{width}")
+    return np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(-1, width).astype(np.int64) - ord("0")
+
+
 def _parse_unique(s: pd.Series, ref_date: dt.date, reserve_ok: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
     parts = extract(s, _PATTERN, optional=("cc",))
     reason = pd.Series(pd.NA, index=s.index, dtype="str")
@@ -80,11 +88,13 @@ def _parse_unique(s: pd.Series, ref_date: dt.date, reserve_ok: bool) -> tuple[pd
     fmt_ok = parts["yymmdd"].notna()
     reason[~fmt_ok] = REASON_FORMAT
 
-    yy = pd.to_numeric(parts["yymmdd"].str[0:2], errors="coerce")
-    mm = pd.to_numeric(parts["yymmdd"].str[2:4], errors="coerce")
-    dd = pd.to_numeric(parts["yymmdd"].str[4:6], errors="coerce")
+    # the digits as numbers from their bytes (CCYYMMDDNNNN, 0 where missing), not text by text
+    twelve = (parts["cc"].fillna("00") + parts["yymmdd"].fillna("000000") + parts["last"].fillna("0000"))
+    digits = _digits(twelve, 12)
+    pairs = pd.DataFrame(digits[:, 0::2] * 10 + digits[:, 1::2], index=s.index, dtype=float)  # CC YY MM DD NN NN
+    yy, mm, dd = (pairs[i].where(fmt_ok) for i in (1, 2, 3))
     day = dd.where(dd <= 60, dd - 60)  # samordningsnummer: day + 60
-    cc = pd.to_numeric(parts["cc"], errors="coerce")
+    cc = pairs[0].where(parts["cc"].notna())
     y = ref_date.year
 
     # dash or no separator: the latest birth date with these digits not after ref_date
@@ -108,9 +118,7 @@ def _parse_unique(s: pd.Series, ref_date: dt.date, reserve_ok: bool) -> tuple[pd
     date_ok = fmt_ok & birth.notna()
     reason[fmt_ok & ~date_ok] = REASON_DATE
 
-    ten = (parts["yymmdd"].fillna("000000") + parts["last"].fillna("0000")).to_numpy(dtype="U10")
-    digits = np.frombuffer(ten.astype("S10").tobytes(), dtype=np.uint8).reshape(-1, 10) - ord("0")
-    luhn = pd.Series(_luhn_ok(digits.astype(int)), index=s.index) if len(s) else pd.Series(dtype=bool)
+    luhn = pd.Series(_luhn_ok(digits[:, 2:]), index=s.index) if len(s) else pd.Series(dtype=bool)
     check_ok = date_ok & luhn
     reason[date_ok & ~check_ok] = REASON_CHECK
 
