@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vos_cli.frames import coded, extract, isin, per_text, plain, python_values, shared_codes, shared_keys
+from vos_cli.frames import coded, distinct, extract, isin, per_text, plain, python_values, shared_codes, shared_keys
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
@@ -125,3 +125,13 @@ def test_python_values_are_the_values_to_dict_gives():
 
     assert norm(rows(frame)) == norm(frame.to_dict("records"))
     assert norm(rows(frame.iloc[3:6])) == norm(frame.iloc[3:6].to_dict("records"))
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(TEXT, max_size=20), min_size=1, max_size=4), st.lists(st.booleans(), min_size=4, max_size=4))
+def test_distinct_is_sorted_set_of_the_texts(columns, as_code):
+    parts = [pd.Series(c, dtype="str") for c in columns]
+    parts = [coded(p) if code else p for p, code in zip(parts, as_code)]
+    got = distinct(*parts[:-1], pd.Index(parts[-1]) if len(parts) > 1 else parts[-1], name="Personnummer")
+    assert list(got) == sorted({t for c in columns for t in c if t is not None})
+    assert got.name == "Personnummer" and got.dtype == "str"

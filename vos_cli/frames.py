@@ -40,6 +40,14 @@ def isin(s: pd.Series, values: Iterable) -> pd.Series:
     return pd.Series(found, index=s.index, name=s.name)
 
 
+def distinct(*columns: pd.Series | pd.Index, name: str | None = None) -> pd.Index:
+    """The distinct texts of text columns (or indexes) together, sorted, missing values left out:
+    `sorted(set(a) | set(b))` without a Python string per row — iterating Arrow's texts costs
+    0.06 s per 20 000 personnummer. Sorted as Python sorts texts (by code point)."""
+    texts = [pd.Series(c.dropna().astype(STR).unique(), dtype=STR) for c in columns]
+    return pd.Index(pd.concat(texts, ignore_index=True).unique(), dtype=STR, name=name).sort_values()
+
+
 def coded(values: pd.Series) -> pd.Series:
     """A text column as codes into its distinct texts (a categorical): what the reader makes of the
     visit log's personnummer, provider and insats — 4 M rows of a city, 30 M of a nation, with a few

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import isin, per_text, shared_keys
+from vos_cli.frames import distinct, isin, per_text, shared_keys
 from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules import execution as exe
 from vos_cli.rules.compensation import round_half_up, to_ore
@@ -255,7 +255,7 @@ def basis(orders: pd.DataFrame, visits: pd.DataFrame, meals: pd.DataFrame, utrym
     n_meals = mm[mm[Col.TYP] == MalTyp.MALTID].groupby(Col.PNR)[Col.ANTAL].sum()
     n_boxes = mm[mm[Col.TYP] == MalTyp.MATLADA].groupby(Col.PNR)[Col.ANTAL].sum()
 
-    clients = pd.Index(sorted(set(active[Col.PNR]) | set(n_meals.index) | set(n_boxes.index)), name=Col.PNR)
+    clients = distinct(active[Col.PNR], n_meals.index, n_boxes.index, name=Col.PNR)
     b = pd.DataFrame(index=clients)
     b[Col.UTFORD_TID] = round_half_up(performed.reindex(clients).fillna(0).to_numpy()).to_numpy()
     b[Col.DEBITERAD_TID] = round_half_up(billed.reindex(clients).fillna(0).to_numpy()).to_numpy()

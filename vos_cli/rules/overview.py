@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vos_cli.frames import distinct
 from vos_cli.io.contract import Blad, Col, Kind, register_kinds
 from vos_cli.rules import execution
 from vos_cli.rules.waiting import BANDS, VANTEBAND
@@ -76,9 +77,9 @@ def providers(frames: Frames, files: dict[str, str]) -> pd.DataFrame:
     pay = _frame(frames, "ersattning", Blad.PER_UTFORARE)
     over = _frame(frames, "avgiftsunderlag", Blad.OVER_BEVILJAD)
     out_of_hospital = _frame(frames, "verkstallighet", Blad.UTSKRIVNING)
-    names = sorted(set().union(*(set(df[Col.UTFORARE]) for df in (acks, ex, ends, pay, over, out_of_hospital)
-                                 if Col.UTFORARE in df)))
-    out = pd.DataFrame(index=pd.Index(names, name=Col.UTFORARE))
+    names = distinct(*(df[Col.UTFORARE] for df in (acks, ex, ends, pay, over, out_of_hospital) if Col.UTFORARE in df),
+                     pd.Index([], dtype="str"), name=Col.UTFORARE)
+    out = pd.DataFrame(index=names)
 
     def count(df: pd.DataFrame, col: str, value: str) -> pd.Series:
         if not len(df):

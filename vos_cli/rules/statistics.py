@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.frames import isin, plain
+from vos_cli.frames import distinct, isin, plain
 from vos_cli.io.contract import Col, Insats, Kind, Kon, register_kinds
 from vos_cli.rules.compensation import round_half_up
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
@@ -108,7 +108,7 @@ def compute(beslut: pd.DataFrame, execution: pd.DataFrame, order_end: pd.Series,
                              ["Start och slut", "Start"], "Slut")
     b2 = b2[DECISION_COLUMNS + [HANDELSE]].sort_values([Col.PNR, Col.INSATS, Col.BESLUT_ID], ignore_index=True)
 
-    people = pd.Index(sorted(set(b1[Col.PNR]) | set(b2[Col.PNR])), name=Col.PNR)
+    people = distinct(b1[Col.PNR], b2[Col.PNR], name=Col.PNR)
     p = pd.DataFrame(index=people)
     p["PERIOD"] = f"{first:%Y%m}"
     pn = pd.Series(people, index=people)
