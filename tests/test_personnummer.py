@@ -149,3 +149,23 @@ def test_parse_equals_the_rule_written_out_by_hand(values, ref):
     norm, why, flag = p.parse(pd.Series(values), ref, with_flags=True)
     got = [tuple(None if pd.isna(x) else x for x in row) for row in zip(norm, why, flag)]
     assert got == [_by_hand(v, ref) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(st.sampled_from("0123456789aT"), max_size=4)), max_size=20))
+def test_digit_slices_read_as_pandas_reads_them(texts):
+    s = pd.Series(texts, dtype="str", index=range(7, 7 + len(texts)))
+    expected = pd.to_numeric(s, errors="coerce").astype("float64")
+    pd.testing.assert_series_equal(p._number(s), expected, check_names=False)
+
+
+def test_sex_and_birth_of_every_form_and_of_nothing():
+    values = pd.Series([p.make(dt.date(1945, 3, 12), 7, "Man"), p.make(dt.date(2000, 2, 29), 8, "Kvinna"),
+                        p.make(dt.date(1950, 4, 7), 3, "Kvinna", samordning=True), "19450312-T123", "19450312-T124",
+                        None], dtype="str")
+    assert p.sex(values).tolist()[:5] == ["Man", "Kvinna", "Kvinna", "Man", "Kvinna"]
+    assert pd.isna(p.sex(values)[5])
+    assert p.birth_year(values).tolist()[:5] == [1945, 2000, 1950, 1945, 1945] and pd.isna(p.birth_year(values)[5])
+    assert p.birth_date(values).tolist()[:3] == [pd.Timestamp("1945-03-12"), pd.Timestamp("2000-02-29"),
+                                                 pd.Timestamp("1950-04-07")]
+    assert pd.isna(p.birth_date(values)[5])
