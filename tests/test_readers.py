@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 import openpyxl
 import pandas as pd
@@ -34,6 +35,7 @@ def test_every_encoding_and_separator(write_csv, encoding, sep):
     assert list(r.df[Col.DATUM]) == [pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-03")]
     assert list(r.df[Col.INSATS]) == ["Hemtjänst", "Hemtjänst"]  # default when empty
     assert list(r.df[Col.PNR]) == [P1, P2]
+    assert r.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # hashed beside the parsing
 
 
 def test_visit_keys_held_as_codes_also_over_two_files(write_csv, tmp_path):
