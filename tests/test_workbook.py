@@ -7,8 +7,18 @@ import pandas as pd
 import pytest
 
 from vos_cli.errors import OutputError
-from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED
-from vos_cli.io.workbook import EXCEL_MAX_ROWS, About, Report, Sheet, _split, write_report
+from vos_cli.io.contract import SHEET_ABOUT, SHEET_REJECTED, Kind
+from vos_cli.io.workbook import (
+    EXCEL_MAX_CHARS,
+    EXCEL_MAX_ROWS,
+    About,
+    Report,
+    Sheet,
+    _split,
+    kinds_of,
+    long_text_notes,
+    write_report,
+)
 
 
 def _report(df, rejected=None):
@@ -103,3 +113,29 @@ def test_a_text_column_gives_its_texts_and_none_for_the_missing(dtype):
     s = pd.Series(texts, dtype=dtype)
     assert _py_values(s) == _py_values(s.astype(object)) == texts
     assert _py_values(s.dropna()) == [t for t in texts if t is not None]
+
+
+@pytest.mark.parametrize("values,kind", [
+    (["2026-03-01", "2026-03-31", None], Kind.DATE),
+    (["2026-03-01", "2026-03-31 10:59", None], Kind.DATETIME),
+    (["2026-03-01 00:00:01"], Kind.DATETIME),
+    (["1969-12-31 12:00", "1900-01-01"], Kind.DATETIME),  # before 1970: the day still floors right
+    (["1945-03-12", "1899-12-30"], Kind.DATE),
+    ([None, None], Kind.DATE),
+    ([], Kind.DATE),
+])
+@pytest.mark.parametrize("unit", ["us", "ns"])
+def test_a_date_column_with_a_time_anywhere_is_written_with_its_time(values, kind, unit):
+    column = pd.Series(pd.to_datetime(values, format="ISO8601"), dtype=f"datetime64[{unit}]")
+    aware = column.dt.tz_localize("Europe/Stockholm")
+    assert kinds_of(Sheet("Data", pd.DataFrame({"Tidpunkt": column, "Zon": aware}))) == [kind, kind]
+
+
+def test_texts_over_the_cell_limit_are_counted_in_characters_not_bytes():
+    fits = "å" * EXCEL_MAX_CHARS  # twice as many bytes as characters: still fits
+    over = "å" * (EXCEL_MAX_CHARS + 1)
+    sheets = [Sheet("Kort", pd.DataFrame({"A": pd.Series([fits, None, "x"], dtype="str")})),
+              Sheet("Lång", pd.DataFrame({"A": pd.Series([over, fits, None], dtype="str"),
+                                          "B": pd.Series([over, over, "y"], dtype=object), "C": [1, 2, 3]}))]
+    notes = long_text_notes(sheets)
+    assert len(notes) == 1 and notes[0].startswith("3 text(er) i bladet Lång")
