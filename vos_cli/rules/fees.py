@@ -412,14 +412,16 @@ def to_check(fees: Fees, orders: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
     rows: list[pd.DataFrame] = []
 
     def add(pnr: pd.Index | pd.Series, reason: pd.Series | str):
-        rows.append(pd.DataFrame({Col.PNR: list(pnr), Col.ORSAK: reason if isinstance(reason, str) else list(reason)}))
+        # by position (the reasons' index is not the numbers'), without a Python string per row
+        rows.append(pd.DataFrame({Col.PNR: pd.array(pnr, dtype="str"),
+                                  Col.ORSAK: reason if isinstance(reason, str) else pd.array(reason, dtype="str")}))
 
     no_u = b[(b[Col.UTRYMME_KALLA] == KALLA_SAKNAS) & (b[Col.OMSORGSAVGIFT] > 0)]
     add(no_u.index, "Avgiftsutrymme saknas: taket är maxtaxan (" + _sv(no_u[Col.AVGIFTSTAK]) + " kr) — registrera "
         "avgiftsutrymmet eller bekräfta maxtaxan")
     active = orders[(orders[Col.KORREKT_VERKST] <= last) & (orders[BILL_END].isna() | (orders[BILL_END] >= first))]
-    running = set(active[Col.PNR])
-    zero = b[(b[Col.ATT_FAKTURERA] == 0) & b.index.isin(running)]
+    running = isin(pd.Series(b.index), active[Col.PNR]).to_numpy()
+    zero = b[(b[Col.ATT_FAKTURERA] == 0).to_numpy() & running]
     why = pd.Series("inga utförda besök, närvarodagar eller måltider i månaden", index=zero.index, dtype="str")
     why[zero[Col.AVGIFTSUTRYMME_KR].fillna(1) <= 0] = "avgiftsutrymmet är noll eller lägre: ingen omsorgsavgift"
     add(zero.index, "0 kr trots pågående insats: " + why)
@@ -457,8 +459,7 @@ def new_in_billing(orders: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
         orders[[Col.PNR, Col.INSATS, Col.KORREKT_VERKST, BILL_END]], on=[Col.PNR, Col.INSATS], suffixes=("", "_o"))
     running = (pairs[f"{Col.KORREKT_VERKST}_o"] < pairs[Col.KORREKT_VERKST]) & (
         pairs[BILL_END].isna() | (pairs[BILL_END] >= pairs[Col.KORREKT_VERKST] - pd.Timedelta(days=1)))
-    continuing = set(pairs.loc[running, Col.BESTALLNING_ID])
-    new = starts[~isin(starts[Col.BESTALLNING_ID], continuing)]
+    new = starts[~isin(starts[Col.BESTALLNING_ID], pairs.loc[running, Col.BESTALLNING_ID])]
     new = new.sort_values([Col.PNR, Col.INSATS, Col.KORREKT_VERKST]).drop_duplicates([Col.PNR, Col.INSATS])
     out = new.assign(**{Col.VERKSTALLIGHETSDATUM: new[Col.KORREKT_VERKST]})
     return out[NEW_COLUMNS].reset_index(drop=True)
