@@ -285,3 +285,11 @@ def test_the_fee_basis_columns_follow_the_contract(tmp_path):
     order = ["Avgiftsunderlag", "Nya", "Avslutade", "Artiklar", "Att kontrollera", "Ej verkställda beställningar",
              "Förändringar", "Rättelser"]
     assert [n for n in names if n in order] == order
+
+
+def test_amounts_and_counts_in_the_file_as_written_by_hand():
+    from vos_cli.reports.invoice import _number
+    values = pd.Series([12.5, 2.0, 0.5, 12.5, -310.0, 0.0, 5437.5, 0.04])
+    assert _number(values, ",", False) == ["12,5", "2", "0,5", "12,5", "-310", "0", "5437,5", "0,04"]
+    assert _number(values, ".", True) == ["12.50", "2.00", "0.50", "12.50", "-310.00", "0.00", "5437.50", "0.04"]
+    assert _number(pd.Series([], dtype="float64"), ",", True) == []

@@ -15,6 +15,7 @@ import hashlib
 import io
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from vos_cli import __version__
@@ -30,11 +31,14 @@ def file_names(month: str) -> tuple[str, str]:
 
 
 def _number(values: pd.Series, decimal: str, fixed: bool) -> list[str]:
+    """Each distinct amount formatted once (a batch has tens of thousands of lines, a few hundred
+    distinct amounts)."""
+    codes, uniques = pd.factorize(values.astype("float64"), use_na_sentinel=False)
     out = []
-    for v in values.astype("float64"):
+    for v in uniques.tolist():
         text = f"{v:.2f}" if fixed else f"{v:.2f}".rstrip("0").rstrip(".")
         out.append(text.replace(".", decimal))
-    return out
+    return np.array(out, dtype=object)[codes].tolist() if len(out) else []
 
 
 def render(plan: rule.Plan, month: str, layout: dict[str, Any]) -> str:
@@ -52,12 +56,13 @@ def render(plan: rule.Plan, month: str, layout: dict[str, Any]) -> str:
     fmt = str(layout.get("period_format", "%Y-%m"))
     ln = plan.lines
     periods = {p: dt.date(int(p[:4]), int(p[5:7]), 1).strftime(fmt) for p in ln["period"].unique()}
+    period, article = ln["period"].tolist(), ln["artikel"].tolist()
     values = {
-        "Personnummer": ln["pnr"].tolist(), "Period": [periods[p] for p in ln["period"]],
-        "Artikel": ln["artikel"].tolist(), "Artikelkod": [codes.get(a, a) for a in ln["artikel"]],
+        "Personnummer": ln["pnr"].tolist(), "Period": [periods[p] for p in period],
+        "Artikel": article, "Artikelkod": [codes.get(a, a) for a in article],
         "Antal": _number(ln["antal"], decimal, False), "À-pris": _number(ln["a_pris"], decimal, True),
         "Belopp": _number(ln["belopp_ore"] / 100, decimal, True), "Batch": [plan.batch_id] * len(ln),
-        "Text": ["Rättelse av " + p if p != month else "" for p in ln["period"]],
+        "Text": ["Rättelse av " + p if p != month else "" for p in period],
     }
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
