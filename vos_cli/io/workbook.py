@@ -332,10 +332,11 @@ def _print_setup(ws, sheet: Sheet, about: About | None, with_chart: bool) -> Non
         ws.set_footer(f"&L{_header_text('Per ' + about.as_of)}&CSida &P av &N&Rvos {__version__}")
 
 
-# zlib level of a workbook's parts. xlsxwriter leaves zipfile's default (6); 5 compressed a city
-# month's 92 MB of sheet XML into 9.8 MB instead of 9.6 MB in 40 % less time (1.4 s instead of
-# 2.3 s; level 4: 11.0 MB, level 1: 12.7 MB) — the compression was a sixth of all the run's work
-ZIP_LEVEL = 5
+# zlib level of a workbook's parts. xlsxwriter leaves zipfile's default (6). A city month's 92 MB
+# of sheet XML (least CPU of three): level 6 1.47 s, 9.6 MB; 5 1.01 s, 9.8 MB; 4 0.61 s, 11.0 MB;
+# 1–3 0.57–0.62 s, 11.4–12.7 MB. Level 4 is the knee: the speed of zlib's fast levels, files 12 %
+# larger than the default's — the compression was a sixth of all the run's work
+ZIP_LEVEL = 4
 
 
 class _Workbook(xlsxwriter.Workbook):
