@@ -58,3 +58,12 @@ def test_visits_without_order_by_search_are_those_by_hand(visit_rows, order_rows
     known = {tuple(r) for r in order_rows}
     by_hand = [i + 2 for i, r in enumerate(visit_rows) if tuple(r) not in known]
     assert _lost(visits, orders)[Col.RAD].tolist() == by_hand
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.lists(st.tuples(NAME, NAME, NAME | st.none()), min_size=130, max_size=160),
+       st.lists(st.tuples(NAME, NAME, NAME | st.none()), max_size=8), st.booleans())
+def test_many_visits_beside_few_key_values_looked_up_in_a_table(visit_rows, order_rows, coded_visits):
+    """More visits than the 125 combinations of these names: the keys are looked up in a table by
+    key value instead of searched (a city's visit log); the same visits are warned."""
+    test_visits_without_order_by_search_are_those_by_hand.hypothesis.inner_test(visit_rows, order_rows, coded_visits)

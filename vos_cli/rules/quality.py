@@ -36,7 +36,12 @@ def warnings(beslut: pd.DataFrame, orders: pd.DataFrame, visits: pd.DataFrame,
         # visit's key searched among the orders' (no text, no hash table the size of the visit log)
         vkey, okey = shared_keys(visits, orders, [Col.PNR, Col.UTFORARE, Col.INSATS])
         okey = np.unique(okey)
-        if len(okey):
+        size = int(max(okey.max(initial=-1), vkey.max(initial=-1))) + 1
+        if size <= len(vkey):  # few key values beside the visits (a city's): a table by key value
+            known = np.zeros(size, dtype=bool)
+            known[okey] = True
+            without = ~known[vkey]
+        elif len(okey):  # a nation's: a binary search per visit, no table the size of every combination
             without = okey[np.minimum(np.searchsorted(okey, vkey), len(okey) - 1)] != vkey
         else:
             without = np.ones(len(vkey), dtype=bool)
