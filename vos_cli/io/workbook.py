@@ -454,6 +454,18 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
     styles: dict[int, str] = {}  # id(format) → ' s="…"', numbered in first-use order, as xlsxwriter does
     texts: dict[str, str] = {}
     plain_row = _row_tag(ws, None)
+    sized_rows: dict[tuple, str] = {}  # a row's height and the like → its tag with {} for the row number
+
+    def row_tag(r: int) -> str:  # r: the row's number in the XML (row r − 1)
+        info = ws.row_info.get(r - 1)
+        if info is None:
+            return plain_row.format(r)
+        if info.row_format is not None:  # its format is numbered where first used: xlsxwriter's own way
+            return _row_tag(ws, r - 1)
+        key = (info.height, info.hidden, info.level, info.collapsed)
+        if key not in sized_rows:  # wrapped texts give a few heights over thousands of rows
+            sized_rows[key] = _row_tag(ws, r - 1).replace(f'<row r="{r}"', '<row r="{}"', 1)
+        return sized_rows[key].format(r)
 
     def style(f) -> str:
         key = id(f)
@@ -540,8 +552,7 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
         for r, row in zip(numbers, zip(*cells)):
             line = "".join(row)
             if line:
-                tag = _row_tag(ws, r - 1) if r - 1 in ws.row_info else plain_row.format(r)
-                out.append(tag + line + "</row>")
+                out.append(row_tag(r) + line + "</row>")
         ws.fh.write("".join(out))
 
 
