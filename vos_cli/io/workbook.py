@@ -201,6 +201,14 @@ def _py_values(s: pd.Series) -> list[Any]:
             for v in s.astype(object)]
 
 
+def _may_be_long(s: pd.Series) -> bool:
+    """Whether a column may hold a text over Excel's cell limit: no text has more characters than
+    bytes, so an Arrow text column is settled by its longest text in bytes (no pass in Python)."""
+    if isinstance(s.array, pd.arrays.ArrowStringArray):
+        return (pc.max(pc.binary_length(pa.array(s.array))).as_py() or 0) > EXCEL_MAX_CHARS
+    return True
+
+
 def _cut_long(values: list[Any]) -> int:
     """Texts over Excel's cell limit are cut (in place) with a visible mark; returns how many."""
     n = 0
@@ -285,10 +293,8 @@ def long_text_notes(sheets: list[Sheet]) -> list[str]:
         for c in sheet.df.columns:
             s = sheet.df[c]
             if isinstance(s.array, pd.arrays.ArrowStringArray):
-                # no text has more characters than bytes: most columns are done with their longest in bytes
-                texts = pa.array(s.array)
-                if (pc.max(pc.binary_length(texts)).as_py() or 0) > EXCEL_MAX_CHARS:
-                    n += pc.sum(pc.greater(pc.utf8_length(texts), EXCEL_MAX_CHARS)).as_py() or 0
+                if _may_be_long(s):
+                    n += pc.sum(pc.greater(pc.utf8_length(pa.array(s.array)), EXCEL_MAX_CHARS)).as_py() or 0
             elif pd.api.types.is_string_dtype(s) or s.dtype == object:
                 n += int((s.astype("str").str.len() > EXCEL_MAX_CHARS).sum())
         if n:
@@ -361,8 +367,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
     kinds = kinds_of(sheet)
     values = [_py_values(df[c]) for c in columns]
     wrap = []
-    for v, k in zip(values, kinds):
-        if FORMATS[k] is None:
+    for i, (v, k) in enumerate(zip(values, kinds)):
+        if FORMATS[k] is None and _may_be_long(df.iloc[:, i]):
             _cut_long(v)
         wrap.append(FORMATS[k] is None and _longest(v) > sheet.wrap_width)
     widths = [_width(c, v, k, sheet.wrap_width) for c, v, k in zip(columns, values, kinds)]
