@@ -222,11 +222,15 @@ def _cut_long(values: list[Any]) -> int:
 HEADER_MIN = 12  # a long header wraps rather than widen a column of short values beyond this
 
 
-def _width(name: str, values: list[Any], kind: str, wrap_width: int = 60) -> float:
+def _width(name: str, values: list[Any], kind: str, wrap_width: int = 60, texts: int | None = None) -> float:
+    """A column's width in characters: its longest value among the first 5 000 (`texts`: that
+    length, already known for a text column), its header's longest word, at most wrap_width."""
     if kind == Kind.DATE:
         longest = 10
     elif kind == Kind.DATETIME:
         longest = 16
+    elif texts is not None:
+        longest = texts
     else:
         sample = values[:5000]
         if kind in (Kind.KR, Kind.PRICE):
@@ -240,6 +244,14 @@ def _width(name: str, values: list[Any], kind: str, wrap_width: int = 60) -> flo
 
 def _longest(values: list[Any]) -> int:
     return max((len(v) for v in values[:5000] if isinstance(v, str)), default=0)
+
+
+def _longest_text(s: pd.Series) -> int | None:
+    """`_longest` of an Arrow text column, in Arrow (no Python string per value); None for other
+    columns. A text cut to Excel's limit is still longer than any column is wide."""
+    if not isinstance(s.array, pd.arrays.ArrowStringArray):
+        return None
+    return pc.max(pc.utf8_length(pa.array(s.array[:5000]))).as_py() or 0
 
 
 def _lines(text: str, width: float) -> int:
@@ -366,12 +378,13 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
     columns = [str(c) for c in df.columns]
     kinds = kinds_of(sheet)
     values = [_py_values(df[c]) for c in columns]
+    texts = [_longest_text(df.iloc[:, i]) for i in range(len(columns))]
     wrap = []
     for i, (v, k) in enumerate(zip(values, kinds)):
         if FORMATS[k] is None and _may_be_long(df.iloc[:, i]):
             _cut_long(v)
-        wrap.append(FORMATS[k] is None and _longest(v) > sheet.wrap_width)
-    widths = [_width(c, v, k, sheet.wrap_width) for c, v, k in zip(columns, values, kinds)]
+        wrap.append(FORMATS[k] is None and (_longest(v) if texts[i] is None else texts[i]) > sheet.wrap_width)
+    widths = [_width(c, v, k, sheet.wrap_width, t) for c, v, k, t in zip(columns, values, kinds, texts)]
     for i, w in enumerate(widths):
         ws.set_column(i, i, w)
     heights = _row_heights(values, [i for i, w in enumerate(wrap) if w], widths)
