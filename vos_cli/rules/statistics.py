@@ -39,7 +39,10 @@ register_kinds(dict.fromkeys([*VARIABLES, "KORTMAN", *(b for b, _, _ in AGE_BAND
 # against Socialstyrelsen's current technical description before the first submission
 # (docs/statistics.md).
 def _ymd(s: pd.Series) -> pd.Series:
-    return s.dt.strftime("%Y%m%d").fillna("").astype("str")
+    """YYYYMMDD, empty for no date: each distinct day formatted once (pandas formats each row in Python)."""
+    codes, days = pd.factorize(s, use_na_sentinel=True)
+    texts = np.append(pd.DatetimeIndex(days).strftime("%Y%m%d").to_numpy(dtype=object), "")
+    return pd.Series(texts[codes], index=s.index, dtype="str")
 
 
 def _scope(s: pd.Series) -> pd.Series:
