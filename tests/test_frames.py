@@ -1,12 +1,25 @@
 """vos_cli.frames.isin gives exactly what pandas' Series.isin gives, only faster on text columns; a coded
 (categorical) column is the same texts as the plain column, back and forth, and isin agrees on it."""
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vos_cli.frames import coded, distinct, extract, isin, per_text, plain, python_values, shared_codes, shared_keys
+from vos_cli.frames import (
+    coded,
+    day_text,
+    distinct,
+    extract,
+    isin,
+    per_text,
+    plain,
+    python_values,
+    shared_codes,
+    shared_keys,
+)
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hemtjänst", "194503122384", "å"]), st.text(max_size=4))
 
@@ -135,3 +148,13 @@ def test_distinct_is_sorted_set_of_the_texts(columns, as_code):
     got = distinct(*parts[:-1], pd.Index(parts[-1]) if len(parts) > 1 else parts[-1], name="Personnummer")
     assert list(got) == sorted({t for c in columns for t in c if t is not None})
     assert got.name == "Personnummer" and got.dtype == "str"
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2100, 12, 31))), max_size=30),
+       st.sampled_from(["%Y-%m-%d", "%Y%m%d"]))
+def test_day_text_is_strftime(days, fmt):
+    s = pd.Series(days, dtype="datetime64[us]", index=range(3, 3 + len(days)), name="Datum")
+    got, expected = day_text(s, fmt), s.dt.strftime(fmt)
+    assert got.index.equals(s.index) and got.name == "Datum"
+    assert [None if pd.isna(x) else x for x in got] == [None if pd.isna(x) else x for x in expected]

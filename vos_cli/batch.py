@@ -30,7 +30,7 @@ from vos_cli import __version__, history
 from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
-from vos_cli.frames import python_values, release_memory
+from vos_cli.frames import day_text, python_values, release_memory
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
@@ -218,7 +218,7 @@ def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str,
     w = inputs.outcomes.get("waiting")
     if w is not None and is_quarter_end(period.as_of_date):
         ivo = w.ivo
-        date = ivo[Col.VERKSTALLIGHETSDATUM].fillna(ivo[Col.AVSLUTSDATUM]).dt.strftime("%Y-%m-%d")
+        date = day_text(ivo[Col.VERKSTALLIGHETSDATUM].fillna(ivo[Col.AVSLUTSDATUM]))
         rows["ivo_reports"] = [
             {"kvartal": history.quarter(period.as_of_date), "referensdatum": f"{period.as_of_date:%Y-%m-%d}",
              "beslut_id": b, "pnr": p, "rapporttyp": t, "insats": i, "datum": d if isinstance(d, str) else None}

@@ -48,6 +48,14 @@ def distinct(*columns: pd.Series | pd.Index, name: str | None = None) -> pd.Inde
     return pd.Index(pd.concat(texts, ignore_index=True).unique(), dtype=STR, name=name).sort_values()
 
 
+def day_text(s: pd.Series, fmt: str = "%Y-%m-%d") -> pd.Series:
+    """`s.dt.strftime(fmt)` (missing where there is no date), each distinct day formatted once:
+    pandas formats row by row in Python, and a column of 30 000 orders has a few hundred days."""
+    codes, days = pd.factorize(s, use_na_sentinel=True)
+    texts = np.append(pd.DatetimeIndex(days).strftime(fmt).to_numpy(dtype=object), None)
+    return pd.Series(texts[codes], index=s.index, dtype=STR, name=s.name)
+
+
 def coded(values: pd.Series) -> pd.Series:
     """A text column as codes into its distinct texts (a categorical): what the reader makes of the
     visit log's personnummer, provider and insats — 4 M rows of a city, 30 M of a nation, with a few

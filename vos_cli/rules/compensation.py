@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vos_cli.frames import day_text
 from vos_cli.io.contract import Col, FranvaroTyp, Insats, MalTyp
 from vos_cli.rules.endings import expand_days, intervals, order_end
 from vos_cli.rules.execution import ENDED_BY
@@ -62,7 +63,7 @@ def planned_absence(orders: pd.DataFrame, absence: pd.DataFrame, a: pd.Series, b
         return count, none[1]
     runs = intervals(inside[["_i", Col.DATUM]], ["_i"])
     if len(runs):
-        start, stop = runs[Col.FROM].dt.strftime("%Y-%m-%d"), runs[Col.TOM].dt.strftime("%Y-%m-%d")
+        start, stop = day_text(runs[Col.FROM]), day_text(runs[Col.TOM])
         n = runs[Col.DAGAR].astype("int64")
         text = pd.Series(np.where(n == 1, start + " (1 dag)", start + "–" + stop + " (" + n.astype("str") + " dagar)"),
                          index=runs.index, dtype="str")
@@ -85,11 +86,11 @@ def explain(execution: pd.DataFrame, adjusted: pd.Series, end: pd.Series, a: pd.
         parts = parts.where(~mask, np.where(parts == "", text, parts + "; " + text))
 
     add(ex.isna(), pd.Series("ej verkställd: ingen ersättning", index=parts.index))
-    add(ex > first, "start " + ex.dt.strftime("%Y-%m-%d") + " (verkställighetsdatum, första besöket)")
+    add(ex > first, "start " + day_text(ex) + " (verkställighetsdatum, första besöket)")
     source = pd.Series("slutdatum", index=parts.index, dtype="str")
     source[execution[ENDED_BY].notna()] = "ny beställning " + execution[ENDED_BY].fillna("") + " verkställd dagen efter"
     source[adjusted.notna()] = "femdagarsregeln"
-    add(ex.notna() & end.notna() & (end < last), "slut " + end.dt.strftime("%Y-%m-%d") + " (" + source + ")")
+    add(ex.notna() & end.notna() & (end < last), "slut " + day_text(end) + " (" + source + ")")
     add(ex.notna() & (planned_text != ""), "planerad frånvaro " + planned_text)
     full = ex.notna() & (a == first) & (b == last) & (parts == "")
     parts[full] = "hela månaden"

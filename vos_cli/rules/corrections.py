@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vos_cli.frames import day_text
 from vos_cli.io.contract import Col
 from vos_cli.rules import fees as fee_rule
 from vos_cli.text import sv
@@ -27,7 +28,7 @@ BOXES = "matlador"  # the compensation line of a provider's meal boxes (no order
 
 def _dates(s: pd.Series) -> np.ndarray:
     """Dates as YYYY-MM-DD text, None where there is none (as the ledger returns them)."""
-    text = pd.Series(s, dtype="datetime64[us]").dt.strftime("%Y-%m-%d")
+    text = day_text(pd.Series(s, dtype="datetime64[us]"))
     return text.astype(object).where(text.notna(), None).to_numpy()
 
 

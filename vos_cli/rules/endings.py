@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import isin, shared_keys
+from vos_cli.frames import day_text, isin, shared_keys
 from vos_cli.io.contract import Col, Insats
 from vos_cli.rules.execution import END
 
@@ -87,8 +87,8 @@ def end_dates(orders: pd.DataFrame, visits: pd.DataFrame, exempt_reasons: list[s
 
     comment = pd.Series("Mer än fem dagars framförhållning: avsluta samma datum, ingen frånvaro", index=o.index,
                         dtype="str")
-    comment[short] = "Avsluta " + adjusted[short].dt.strftime("%Y-%m-%d") + "; lägg oplanerad frånvaro enligt bladet"
-    comment[short & (o[Col.OPLANERAD_DAGAR] == 0)] = "Avsluta " + adjusted.dt.strftime("%Y-%m-%d") + \
+    comment[short] = "Avsluta " + day_text(adjusted[short]) + "; lägg oplanerad frånvaro enligt bladet"
+    comment[short & (o[Col.OPLANERAD_DAGAR] == 0)] = "Avsluta " + day_text(adjusted) + \
         "; besök utförda alla dagar, ingen frånvaro"
     comment[(o[Col.INSATS] != Insats.HEMTJANST)] = "Femdagarsregeln gäller hemtjänst: avsluta samma datum"
     comment[(o[Col.INSATS] == Insats.HEMTJANST) & ~applies] = "Undantagen avslutsorsak: avsluta samma datum"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import shared_keys
+from vos_cli.frames import day_text, shared_keys
 from vos_cli.io.contract import Col, Insats
 from vos_cli.rules import calendar
 
@@ -222,7 +222,7 @@ def execution_dates(orders: pd.DataFrame, visits: pd.DataFrame, log_start: pd.Ti
     status[registered_counts & reg.notna()] = OK
 
     correct = first_visit.where(~registered_counts, reg)
-    date_txt = correct.dt.strftime("%Y-%m-%d")
+    date_txt = day_text(correct)
     comment = pd.Series("", index=o.index, dtype="str")
     fix = status.isin([FOR_TIDIGT, FOR_SENT])
     comment[fix] = "Ändra verkställighetsdatum till " + date_txt[fix] + " (första besöket)"
@@ -237,7 +237,7 @@ def execution_dates(orders: pd.DataFrame, visits: pd.DataFrame, log_start: pd.Ti
         )
     ended = o[ENDED_BY].notna() & correct.notna()
     comment[ended] = comment[ended].where(comment[ended] == "", comment[ended] + " · ") + \
-        "Avslutas " + o.loc[ended, END].dt.strftime("%Y-%m-%d") + " när beställning " + o.loc[ended, ENDED_BY] + \
+        "Avslutas " + day_text(o.loc[ended, END]) + " när beställning " + o.loc[ended, ENDED_BY] + \
         " verkställs"
 
     out = o.assign(**{
@@ -285,7 +285,7 @@ def overlapping_orders(execution: pd.DataFrame, first: pd.Timestamp, last: pd.Ti
     rows = pairs.drop_duplicates(Col.BESTALLNING_ID).set_index(Col.BESTALLNING_ID)
     comment = pd.Series("Löper vidare; avslutas när en senare beställning verkställs", index=rows.index, dtype="str")
     has_end = rows[ENDED_BY].notna()
-    comment[has_end] = "vos avslutar den " + rows.loc[has_end, END].dt.strftime("%Y-%m-%d") + \
+    comment[has_end] = "vos avslutar den " + day_text(rows.loc[has_end, END]) + \
         ", dagen före beställning " + rows.loc[has_end, ENDED_BY] + " verkställdes — avsluta den i verksamhetssystemet"
     out = rows.reset_index().assign(**{OVERLAPPAR: lambda x: x[Col.BESTALLNING_ID].map(others).astype("str"),
                                        Col.KOMMENTAR: comment.to_numpy()})

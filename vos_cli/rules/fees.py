@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vos_cli.frames import distinct, isin, per_text, shared_keys
+from vos_cli.frames import day_text, distinct, isin, per_text, shared_keys
 from vos_cli.io.contract import Col, Insats, MalTyp
 from vos_cli.rules import execution as exe
 from vos_cli.rules.compensation import round_half_up, to_ore
@@ -436,10 +436,10 @@ def to_check(fees: Fees, orders: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
             + _sv(was[jump]) + " → " + _sv(now[jump]) + " kr)")
     larm = active[active[Col.INSATS] == Insats.TRYGGHETSLARM]
     started = larm[larm[Col.KORREKT_VERKST] > first]
-    add(started[Col.PNR], "Trygghetslarm startade " + started[Col.KORREKT_VERKST].dt.strftime("%Y-%m-%d")
+    add(started[Col.PNR], "Trygghetslarm startade " + day_text(started[Col.KORREKT_VERKST])
         + " (mitt i månaden)")
     stopped = larm[larm[BILL_END].notna() & (larm[BILL_END] < last)]
-    add(stopped[Col.PNR], "Trygghetslarm avslutades " + stopped[BILL_END].dt.strftime("%Y-%m-%d") + " (mitt i månaden)")
+    add(stopped[Col.PNR], "Trygghetslarm avslutades " + day_text(stopped[BILL_END]) + " (mitt i månaden)")
     ip = fees.income_problems[isin(fees.income_problems[Col.PNR], b.index)]
     add(ip[Col.PNR], "Inkomster: " + ip[Col.ORSAK].astype("str"))
     ne = fees.not_executed

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law
-from vos_cli.frames import isin
+from vos_cli.frames import day_text, isin
 from vos_cli.io.contract import Civilstand, Col
 from vos_cli.personnummer import birth_date
 from vos_cli.text import sv
@@ -174,7 +174,7 @@ def compute(inkomster: pd.DataFrame, first: pd.Timestamp, figures: Figures, word
     if len(later):
         reasons = pd.concat([reasons, pd.DataFrame({
             Col.PNR: later[Col.PNR], Col.ORSAK: "inkomstuppgifterna gäller först från "
-            + later[FROM].dt.strftime("%Y-%m-%d") + f" (32 kap. 10 §): ingen beräkning för {month}"})],
+            + day_text(later[FROM]) + f" (32 kap. 10 §): ingen beräkning för {month}"})],
             ignore_index=True)
     t = t.sort_values(Col.PNR, ignore_index=True)[COLUMNS]
     reasons = reasons.drop_duplicates().sort_values(Col.PNR, kind="stable", ignore_index=True)[PROBLEM_COLUMNS]
@@ -210,7 +210,7 @@ def _words(cur, t, ok, couple, makar, own, p_own, base, raise_kr, household, own
     result = " = avgiftsutrymme " + kr(t[Col.AVGIFTSUTRYMME_KR]) + " kr"
     negative = t[Col.AVGIFTSUTRYMME_KR].fillna(0) < 0
     result = result.where(~negative, result + ": under noll, ingen omsorgsavgift")
-    since = ". Gäller från " + cur[FROM].dt.strftime("%Y-%m-%d") + " (" + par["andring"] + ")."
+    since = ". Gäller från " + day_text(cur[FROM]) + " (" + par["andring"] + ")."
     return (underlag + forbehall + result + since).where(ok, "")
 
 
@@ -218,7 +218,7 @@ def ledger_rows(capacity: Capacity) -> pd.DataFrame:
     """The computed rows in the ledger's form (öre), for Ändringar next month."""
     t = capacity.table[capacity.table[Col.AVGIFTSUTRYMME_KR].notna()]
     out = pd.DataFrame({"pnr": t[Col.PNR].to_numpy(), "civilstand": t[Col.CIVILSTAND].to_numpy(),
-                        "galler_fran": t[Col.GALLER_FRAN].dt.strftime("%Y-%m-%d").to_numpy()})
+                        "galler_fran": day_text(t[Col.GALLER_FRAN]).to_numpy()})
     for key, col in PARTS.items():
         out[f"{key}_ore"] = _ore(t[col]).astype("int64").to_numpy()
     return out

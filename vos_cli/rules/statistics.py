@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.frames import distinct, isin, plain
+from vos_cli.frames import day_text, distinct, isin, plain
 from vos_cli.io.contract import Col, Insats, Kind, Kon, register_kinds
 from vos_cli.rules.compensation import round_half_up
 from vos_cli.rules.waiting import EXECUTED, decisions_with_execution
@@ -39,10 +39,7 @@ register_kinds(dict.fromkeys([*VARIABLES, "KORTMAN", *(b for b, _, _ in AGE_BAND
 # against Socialstyrelsen's current technical description before the first submission
 # (docs/statistics.md).
 def _ymd(s: pd.Series) -> pd.Series:
-    """YYYYMMDD, empty for no date: each distinct day formatted once (pandas formats each row in Python)."""
-    codes, days = pd.factorize(s, use_na_sentinel=True)
-    texts = np.append(pd.DatetimeIndex(days).strftime("%Y%m%d").to_numpy(dtype=object), "")
-    return pd.Series(texts[codes], index=s.index, dtype="str")
+    return day_text(s, "%Y%m%d").fillna("")
 
 
 def _scope(s: pd.Series) -> pd.Series:

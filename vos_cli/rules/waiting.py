@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from vos_cli import law, personnummer
-from vos_cli.frames import isin
+from vos_cli.frames import day_text, isin
 from vos_cli.io.contract import Blad, Col, Insats, Kind, Kon, Svar, Utfall, register_kinds
 
 THREE_MONTHS = pd.DateOffset(months=3)  # same as dateutil's relativedelta(months=3): 30 Nov → 28 Feb
@@ -188,7 +188,7 @@ def no_longer_current(beslut: pd.DataFrame, orders: pd.DataFrame, execution: pd.
                                                "verkställighet i kvartalet för T.o.m. — avsluta beslutet")
     comment[status == BESTALLNING_OPPEN] = "Avsluta beställningen " + d[OPPNA].fillna("") + \
         " — beslutet gäller inte längre"
-    comment[status == UPPHOR_SNART] = "Följ upp före " + d[Col.TOM].dt.strftime("%Y-%m-%d") + \
+    comment[status == UPPHOR_SNART] = "Följ upp före " + day_text(d[Col.TOM]) + \
         f" (inom {follow_days} dagar)"
     has_open = d[OPPNA].notna() & isin(status, [UTGANGET, UTGANGET_OVERKSTALLT])
     comment[has_open] = comment[has_open] + "; avsluta också beställningen " + d.loc[has_open, OPPNA]
@@ -264,7 +264,7 @@ def partly_executed(d: pd.DataFrame, execution: pd.DataFrame, a: pd.Timestamp) -
     if not len(missing):
         return d.iloc[0:0].assign(**{DELVIS: pd.Series(dtype="str")})
     done = per[per["_done"]]
-    said = (done[Col.INSATS] + " verkställd " + done[Col.KORREKT_VERKST].dt.strftime("%Y-%m-%d")).groupby(
+    said = (done[Col.INSATS] + " verkställd " + day_text(done[Col.KORREKT_VERKST])).groupby(
         done[Col.BESLUT_ID]).agg(", ".join)
     rows = d.drop(columns=[Col.INSATS]).merge(missing[[Col.BESLUT_ID, Col.INSATS]], on=Col.BESLUT_ID)
     t, end = rows[Col.TREMANADERSDATUM], rows[Col.AVSLUTSDATUM]
@@ -332,7 +332,7 @@ def ivo_report(w: Waiting, d: pd.DataFrame | None = None, orders: pd.DataFrame |
     out[Col.INSATS] = out[Col.INSATS].map(categories or DEFAULT_IVO_INSATS).fillna(out[Col.INSATS]).astype("str")
     if offers is not None and len(offers):
         o = offers[isin(offers[Col.BESLUT_ID], out[Col.BESLUT_ID])].sort_values([Col.BESLUT_ID, Col.DATUM])
-        text = o[Col.DATUM].dt.strftime("%Y-%m-%d") + ": " + o[Col.VAD].fillna("erbjudande") + \
+        text = day_text(o[Col.DATUM]) + ": " + o[Col.VAD].fillna("erbjudande") + \
             np.where(o[Col.SVAR].notna() & (o[Col.SVAR] != ""), " (" + o[Col.SVAR].fillna("") + ")", " (obesvarat)")
         out[ERBJUDANDE] = out[Col.BESLUT_ID].map(text.groupby(o[Col.BESLUT_ID]).agg("; ".join))
         declined = o[o[Col.SVAR] == Svar.NEJ].groupby(Col.BESLUT_ID)[Col.DATUM].max()
