@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import pnr
@@ -391,3 +394,20 @@ def test_the_invoice_file_carries_the_corrections_with_the_month_they_correct(mo
     assert round(march["Belopp"].sum(), 2) == round(invoiced.sum(), 2)
     assert set(march["Personnummer"]) == set(invoiced.index)
     assert (march["Antal"] == 1).all()
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(-5, 10**6)), st.one_of(st.none(), st.floats(allow_nan=False,
+                                                                                                     width=32)),
+                          st.one_of(st.none(), st.sampled_from(["Man", "Kvinna", "ä\\\"x", ""]))), max_size=20))
+def test_the_statistics_rows_json_is_json_dumps_of_each_row(rows):
+    """The ledger's statistics rows are made a column at a time (batch.json_objects); each is the
+    text json.dumps gives for the row's dict (ensure_ascii=False), a missing value null."""
+    from vos_cli.batch import json_objects
+    frame = pd.DataFrame({"Ålder": pd.array([r[0] for r in rows], dtype="Int64"),
+                          "HTJTIM": pd.Series([r[1] for r in rows], dtype="float64"),
+                          "Kön": pd.Series([r[2] for r in rows], dtype="str"),
+                          "PERIOD": "202603"})
+    expected = [json.dumps({"Ålder": a, "HTJTIM": None if h is None else float(h), "Kön": k, "PERIOD": "202603"},
+                           ensure_ascii=False) for a, h, k in rows]
+    assert json_objects(frame).tolist() == expected
