@@ -13,9 +13,9 @@ def sv(x: pd.Series, decimals: str = "auto") -> pd.Series:
     Each distinct value is formatted once (a column of 20 000 amounts has few distinct ones)."""
     codes, uniques = pd.factorize(pd.Series(x, dtype="float64").round(2))
     out = []
-    for v in uniques:
-        whole = float(v).is_integer() and decimals == "auto"
-        text = f"{v:,.0f}" if whole else f"{v:,.2f}"
+    auto = decimals == "auto"
+    for v in uniques.tolist():  # Python floats: numpy's scalars format slower
+        text = f"{v:,.0f}" if auto and v.is_integer() else f"{v:,.2f}"
         out.append(text.replace(",", NBSP).replace(".", ","))
     arr = np.array(out + [""], dtype=object)
     return pd.Series(arr[codes], index=x.index if isinstance(x, pd.Series) else None, dtype="str")
