@@ -123,3 +123,23 @@ def test_every_part_of_a_workbook_is_compressed_at_the_chosen_level(tmp_path):
             assert raw[start:start + p.compress_size] == deflated(content, workbook.ZIP_LEVEL), p.filename
         sheet = z.read("xl/worksheets/sheet2.xml")
     assert deflated(sheet, workbook.ZIP_LEVEL) != deflated(sheet, 6)  # the level is seen in the bytes
+
+
+def test_empty_rows_first_and_last_are_the_same_bytes(tmp_path, monkeypatch):
+    """Rows with no value before and after the table's values, a NaT in a column of objects (written
+    as text, as before): the rows written are the same as cell by cell."""
+    monkeypatch.setattr(workbook, "XML_BLOCK", 2)
+    df = pd.DataFrame({"A": [None, None, "x", None, 1.5, None, None],
+                       "B": pd.Series([None, None, None, pd.NaT, None, None, None], dtype=object),
+                       "C": pd.array([None, None, 3, None, None, None, None], dtype="Int64")})
+
+    def write(folder: Path) -> bytes:
+        folder.mkdir()
+        write_report(Report("t.xlsx", About("T", "2026-03", "2026-03-31 12:00"), [Sheet("Rader", df)]), folder)
+        with zipfile.ZipFile(folder / "t.xlsx") as z:
+            return z.read("xl/worksheets/sheet2.xml")
+
+    fast = write(tmp_path / "fast")
+    monkeypatch.setattr(workbook, "write_rows", cell_by_cell)
+    assert fast == write(tmp_path / "slow")
+    assert b'r="A4"' in fast and b">NaT<" in fast

@@ -209,6 +209,53 @@ def _may_be_long(s: pd.Series) -> bool:
     return True
 
 
+class Columns:
+    """A table's columns as the Python values the writer writes (`_py_values`: missing → None;
+    texts over Excel's cell limit cut where `cut`), made a block of rows at a time: a nation's fee
+    basis (250 000 rows × 25 columns) made at once held some 300 MB in its writer process.
+    Iterating gives the whole columns (the cell-by-cell reference of the tests)."""
+
+    def __init__(self, df: pd.DataFrame | None = None, cut: list[bool] | None = None,
+                 lists: list[list[Any]] | None = None):
+        self.df, self.lists = df, lists
+        self.width = len(lists) if lists is not None else len(df.columns)
+        self.rows = (len(lists[0]) if lists else 0) if lists is not None else len(df)
+        self.cut = cut or [False] * self.width
+
+    def block(self, start: int, end: int) -> list[list[Any]]:
+        if self.lists is not None:
+            return [v[start:end] for v in self.lists]
+        part = self.df.iloc[start:end]
+        out = []
+        for c in range(self.width):
+            values = _py_values(part.iloc[:, c])
+            if self.cut[c]:
+                _cut_long(values)
+            out.append(values)
+        return out
+
+    def column(self, c: int) -> list[Any]:
+        return self.lists[c] if self.lists is not None else Columns(self.df.iloc[:, [c]], [self.cut[c]]).block(
+            0, self.rows)[0]
+
+    def filled(self) -> np.ndarray:
+        """Whether each row has a value in any column (a cell not None)."""
+        if self.lists is not None:
+            return np.array([any(v[r] is not None for v in self.lists) for r in range(self.rows)], dtype=bool)
+        filled = np.zeros(self.rows, dtype=bool)
+        for c in range(self.width):
+            s = self.df.iloc[:, c]
+            if s.dtype == object:  # as _py_values sees it: None, NA and NaN are missing, anything else is written
+                filled |= np.array([not (v is None or v is pd.NA or (isinstance(v, float) and v != v)) for v in s],
+                                   dtype=bool)
+            else:
+                filled |= s.notna().to_numpy()
+        return filled
+
+    def __iter__(self):
+        return iter(self.block(0, self.rows))
+
+
 def _cut_long(values: list[Any]) -> int:
     """Texts over Excel's cell limit are cut (in place) with a visible mark; returns how many."""
     n = 0
@@ -261,7 +308,7 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-len(part) // int(per_line))) for part in text.split("\n"))
 
 
-def _row_heights(values: list[list[Any]], wrapped: list[int], widths: list[float]) -> dict[int, float]:
+def _row_heights(values: dict[int, list[Any]], wrapped: list[int], widths: list[float]) -> dict[int, float]:
     """Row (1-based, after the header) → height in points, for rows whose wrapped texts need more
     than one line."""
     heights: dict[int, float] = {}
@@ -377,17 +424,17 @@ def _write_sheet(wb: xlsxwriter.Workbook, fmt_of: _Formats, sheet: Sheet, about:
     ws = wb.add_worksheet(sheet.name[:31])
     columns = [str(c) for c in df.columns]
     kinds = kinds_of(sheet)
-    values = [_py_values(df[c]) for c in columns]
+    values = Columns(df, [FORMATS[k] is None and _may_be_long(df.iloc[:, i]) for i, k in enumerate(kinds)])
+    head = values.block(0, 5000)  # what the widths are measured on
     texts = [_longest_text(df.iloc[:, i]) for i in range(len(columns))]
-    wrap = []
-    for i, (v, k) in enumerate(zip(values, kinds)):
-        if FORMATS[k] is None and _may_be_long(df.iloc[:, i]):
-            _cut_long(v)
-        wrap.append(FORMATS[k] is None and (_longest(v) if texts[i] is None else texts[i]) > sheet.wrap_width)
-    widths = [_width(c, v, k, sheet.wrap_width, t) for c, v, k, t in zip(columns, values, kinds, texts)]
+    wrap = [FORMATS[k] is None and (_longest(v) if t is None else t) > sheet.wrap_width
+            for v, k, t in zip(head, kinds, texts)]
+    widths = [_width(c, v, k, sheet.wrap_width, t) for c, v, k, t in zip(columns, head, kinds, texts)]
+    del head
     for i, w in enumerate(widths):
         ws.set_column(i, i, w)
-    heights = _row_heights(values, [i for i, w in enumerate(wrap) if w], widths)
+    wrapped = [i for i, w in enumerate(wrap) if w]
+    heights = _row_heights({i: values.column(i) for i in wrapped}, wrapped, widths)
     ws.freeze_panes(1, 0)
     if columns:
         ws.autofilter(0, 0, len(df), len(columns) - 1)
@@ -444,7 +491,7 @@ class CellFormats:
         return cells[r - 1] if cells is not None else self.number[c]
 
 
-def write_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any]) -> None:
+def write_rows(ws, values: Columns | list[list[Any]], fmt: Callable[[int, int, Any], Any]) -> None:
     """The table's rows under the header (row 0, already written): values[c][r - 1] → cell (r, c),
     a str as text, a number as a number, None left empty, in the format fmt(r, c, value).
 
@@ -453,23 +500,25 @@ def write_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any])
     xlsxwriter's per-cell bookkeeping was two thirds of the time spent writing a large month. Its
     own escaping and row tags are used, and the last row goes through its API and stays pending as
     there, so the styles are numbered in the same order."""
-    n = len(values[0]) if values else 0
-    last = next((r for r in range(n, 0, -1) if any(v[r - 1] is not None for v in values)), 0)
-    first = next((r for r in range(1, last) if any(v[r - 1] is not None for v in values)), last)
+    if not isinstance(values, Columns):
+        values = Columns(lists=values)
+    filled = np.flatnonzero(values.filled()) + 1  # the rows (1-based) with a value
+    last = int(filled[-1]) if len(filled) else 0
+    first = int(filled[0]) if len(filled) else 0
     if first < last and ws.constant_memory:
         ws._write_single_row(first)  # the header row goes out first, as when `first` is written cell by cell
         _xml_rows(ws, values, fmt, first, last)
         ws.previous_row = last  # as after writing the rows before `last` cell by cell
         first = last
     for r in range(first, last + 1) if last else ():
-        for c, v in enumerate(vals[r - 1] for vals in values):
+        for c, v in enumerate(col[0] for col in values.block(r - 1, r)):
             if v is not None:
                 (ws.write_string if isinstance(v, str) else ws.write_number)(r, c, v, fmt(r, c, v))
 
 
-def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], first: int, stop: int) -> None:
+def _xml_rows(ws, values: Columns, fmt: Callable[[int, int, Any], Any], first: int, stop: int) -> None:
     """Rows first … stop − 1 as xlsxwriter writes them in constant-memory mode, to its row file."""
-    letters = [xlsxwriter.utility.xl_col_to_name(c) for c in range(len(values))]
+    letters = [xlsxwriter.utility.xl_col_to_name(c) for c in range(values.width)]
     styles: dict[int, str] = {}  # id(format) → ' s="…"', numbered in first-use order, as xlsxwriter does
     texts: dict[str, str] = {}
     plain_row = _row_tag(ws, None)
@@ -526,7 +575,7 @@ def _xml_rows(ws, values: list[list[Any]], fmt: Callable[[int, int, Any], Any], 
     for start in range(first - 1, stop - 1, XML_BLOCK):
         end = min(start + XML_BLOCK, stop - 1)
         numbers = range(start + 2, end + 2)  # the rows' numbers in the XML (row r is r + 1)
-        blocks = [v[start:end] for v in values]
+        blocks = values.block(start, end)
         how = [column(c, vals, start) for c, vals in enumerate(blocks)]
         # each format numbered where it is first used, row by row, as xlsxwriter numbers them
         first_use = []
