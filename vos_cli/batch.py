@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,43 +202,43 @@ def is_quarter_end(day: dt.date) -> bool:
     return (day.month, day.day) in QUARTER_ENDS
 
 
-def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> dict[str, store.Rows]:
-    """What the month recorded, in the ledger's form: fee lines and clients, compensation, the
-    corrections it made, the IVO reports of a quarter's end, the statistics per person — the large
-    tables as frames, which the ledger turns into rows a block at a time as it inserts them."""
+def ledger_rows(inputs: Inputs, period: Period, h: history.History) -> Iterator[tuple[str, store.Rows]]:
+    """What the month recorded, in the ledger's form, a table at a time: fee lines and clients,
+    compensation, the corrections it made, the IVO reports of a quarter's end, the statistics per
+    person — the large tables as frames, which the ledger turns into rows a block at a time as it
+    inserts them. Each table is made when the ledger asks for it and dropped once inserted: a
+    nation's month made them all first (a gigabyte in the recording's process at the run's end)."""
     month = period.label
-    rows: dict[str, store.Rows] = {}
     fees = inputs.outcomes.get("fees")
     if fees is not None:
-        rows["fee_lines"] = corr.fee_lines(fees.articles).assign(manad=month)
-        rows["fee_clients"] = corr.fee_clients(fees.basis, fees.details).assign(manad=month)
+        yield "fee_lines", corr.fee_lines(fees.articles).assign(manad=month)
+        yield "fee_clients", corr.fee_clients(fees.basis, fees.details).assign(manad=month)
     comp = inputs.outcomes.get("compensation")
     if comp is not None:
-        rows["compensation"] = corr.compensation_rows(*comp).assign(manad=month)
-    rows["corrections"] = [dict(r, manad=month) for r in corr.as_ledger(h.fee_corrections, h.comp_corrections)]
+        yield "compensation", corr.compensation_rows(*comp).assign(manad=month)
+    yield "corrections", [dict(r, manad=month) for r in corr.as_ledger(h.fee_corrections, h.comp_corrections)]
     w = inputs.outcomes.get("waiting")
     if w is not None and is_quarter_end(period.as_of_date):
         ivo = w.ivo
         date = day_text(ivo[Col.VERKSTALLIGHETSDATUM].fillna(ivo[Col.AVSLUTSDATUM]))
-        rows["ivo_reports"] = [
+        yield "ivo_reports", [
             {"kvartal": history.quarter(period.as_of_date), "referensdatum": f"{period.as_of_date:%Y-%m-%d}",
              "beslut_id": b, "pnr": p, "rapporttyp": t, "insats": i, "datum": d if isinstance(d, str) else None}
             for b, p, t, i, d in zip(ivo[Col.BESLUT_ID], ivo[Col.PNR], ivo[Col.RAPPORTTYP], ivo[Col.INSATS], date)]
     plan = inputs.outcomes.get("invoice")
     if plan is not None and len(plan.lines):  # nothing new after a sent batch: no new batch
-        rows["invoice_batches"] = [{"batch_id": plan.batch_id, "manad": month, "lopnr": plan.number,
-                                    "rader": len(plan.lines), "summa_ore": int(plan.lines["belopp_ore"].sum()),
-                                    "skickad": None}]
-        rows["invoice_lines"] = plan.lines.assign(batch_id=plan.batch_id)
+        yield "invoice_batches", [{"batch_id": plan.batch_id, "manad": month, "lopnr": plan.number,
+                                   "rader": len(plan.lines), "summa_ore": int(plan.lines["belopp_ore"].sum()),
+                                   "skickad": None}]
+        yield "invoice_lines", plan.lines.assign(batch_id=plan.batch_id)
     cap = inputs.outcomes.get("capacity")
     if cap is not None:
-        rows["fee_capacity"] = income.ledger_rows(cap).assign(manad=month)
+        yield "fee_capacity", income.ledger_rows(cap).assign(manad=month)
     st = inputs.outcomes.get("statistics")
     if st is not None:
         people = st.per_person
-        rows["statistics"] = pd.DataFrame({"manad": month, "pnr": people[Col.PNR].to_numpy(),
-                                           "varden": json_objects(people.drop(columns=[Col.PNR])).to_numpy()})
-    return rows
+        yield "statistics", pd.DataFrame({"manad": month, "pnr": people[Col.PNR].array,
+                                          "varden": json_objects(people.drop(columns=[Col.PNR])).array})
 
 
 def json_objects(frame: pd.DataFrame) -> pd.Series:

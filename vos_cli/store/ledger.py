@@ -207,25 +207,28 @@ class Ledger:
 
     # ---- recording a run ----------------------------------------------------------------
 
-    def record(self, run: Run, rows: dict[str, Rows]) -> None:
+    def record(self, run: Run, rows: dict[str, Rows] | Iterable[tuple[str, Rows]]) -> None:
         """Insert a run as pending with all its rows, in one transaction. A table's rows come as
-        dicts or as a frame with the table's column names."""
+        dicts or as a frame with the table's column names; by name in a dict, or as (name, rows)
+        pairs made one after the other (each dropped once inserted)."""
         with self._guard(), self.engine.begin() as conn:
             conn.execute(runs.insert().values(
                 run_id=run.run_id, manad=run.manad, status=PENDING, skapad=run.skapad, per=run.per,
                 version=run.version, indata=_json(run.indata), parametrar=_json(run.parametrar),
                 nyckeltal=_json(run.nyckeltal), summor=_json(run.summor)))
             # a block of rows at a time (a nation's month records 2–3 million), each as its columns
-            for name, records in rows.items():
+            for name, records in rows.items() if isinstance(rows, dict) else rows:
                 table = ROW_TABLES[name]
                 if isinstance(records, pd.DataFrame):
                     for start in range(0, len(records), INSERT_BLOCK):
                         block = records.iloc[start:start + INSERT_BLOCK]
                         _insert(conn, table, {c: python_values(block[c]) for c in block.columns}, run.run_id)
-                    continue
-                records = iter(records)
-                while batch := list(itertools.islice(records, INSERT_BLOCK)):
-                    _insert(conn, table, {k: [r[k] for r in batch] for k in batch[0]}, run.run_id)
+                    block = None
+                else:
+                    records = iter(records)
+                    while batch := list(itertools.islice(records, INSERT_BLOCK)):
+                        _insert(conn, table, {k: [r[k] for r in batch] for k in batch[0]}, run.run_id)
+                del records  # before the next table is made
 
     def complete(self, run_id: str, keep_years: int | None = None) -> None:
         """The month's folder is in place: the run becomes the month's record, replacing its earlier
