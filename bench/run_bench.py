@@ -275,7 +275,8 @@ def section(runs: list[dict]) -> list[str]:
     if "rättelser" in sec:  # since the corrections are computed beside the run (osl.Beside)
         lines += [f"| ledger: the earlier months' records (read beside the exports), the shared rules | "
                   f"{sec.get('liggare', 0):.2f} | – | – |",
-                  f"| corrections of the earlier months (beside the run: overlap the steps below) | "
+                  f"| corrections of the earlier months (beside the run, overlapping the steps below; above "
+                  f"10 M visit rows in the run, within the ledger step above) | "
                   f"{sec['rättelser']:.2f} | – | – |",
                   f"| ledger: recording the month (beside the run, while the last workbooks are written) | "
                   f"{sec.get('liggare registrering', 0):.2f} | – | – |"]

@@ -275,3 +275,22 @@ def test_a_recording_that_fails_stops_the_month_and_records_nothing(tmp_path, mo
         assert book.months() == [] and book.fee_lines("2026-03").empty
     finally:
         book.close()
+
+
+class _Visits:
+    def __init__(self, n: int | None):
+        self.n = n
+
+    def has(self, name: str) -> bool:
+        return self.n is not None
+
+    def df(self, name: str) -> range:  # only its length is asked for
+        return range(self.n or 0)
+
+
+def test_the_corrections_are_computed_beside_the_run_up_to_a_size():
+    """Beside the run (where the platform forks) up to CORRECTIONS_BESIDE_UP_TO visit rows; a larger
+    month computes them in the run, where the child's joins would come on top of the month's own."""
+    limit = batch.CORRECTIONS_BESIDE_UP_TO
+    assert batch.corrections_beside(_Visits(limit)) and batch.corrections_beside(_Visits(None))
+    assert not batch.corrections_beside(_Visits(limit + 1))

@@ -273,6 +273,15 @@ def _record(book: store.Ledger, run: store.Run, inputs: Inputs, period: Period, 
 
 
 PARALLEL_FROM = 200_000  # visit rows from which "auto" writes the workbooks in several processes
+# visit rows up to which the earlier months' corrections are computed beside the run (a forked
+# child, on another core, while the reports that do not show them are made); above, in the run
+# itself before the reports: beside a nation's month the child's joins came on top of the month's
+# own and its peak reached 3.9–4.0 GB (bench/notes.md), while the time has room to spare there
+CORRECTIONS_BESIDE_UP_TO = 10_000_000
+
+
+def corrections_beside(inputs: Inputs) -> bool:
+    return (len(inputs.df("besok")) if inputs.has("besok") else 0) <= CORRECTIONS_BESIDE_UP_TO
 
 
 def writer_count(config: Config, inputs: Inputs) -> int:
@@ -372,8 +381,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         progress("liggaren: rättelser av tidigare månader")
         t = time.perf_counter()
         # the corrections are computed beside this process (on another core, where the platform forks)
-        # while the reports that do not show them are made
-        h = history.gather(book, inputs, period, config, beside=True, found=found)
+        # while the reports that do not show them are made — up to CORRECTIONS_BESIDE_UP_TO visit rows
+        h = history.gather(book, inputs, period, config, beside=corrections_beside(inputs), found=found)
         inputs.history = h
         durations["liggare"] = round(time.perf_counter() - t, 3)
         run_id = new_run_id()
