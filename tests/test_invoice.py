@@ -293,3 +293,4 @@ def test_amounts_and_counts_in_the_file_as_written_by_hand():
     assert _number(values, ",", False) == ["12,5", "2", "0,5", "12,5", "-310", "0", "5437,5", "0,04"]
     assert _number(values, ".", True) == ["12.50", "2.00", "0.50", "12.50", "-310.00", "0.00", "5437.50", "0.04"]
     assert _number(pd.Series([], dtype="float64"), ",", True) == []
+    assert _number(pd.Series([0.0, -0.0]), ",", True) == ["0,00", "-0,00"]  # as Python writes each

@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from vos_cli import __version__, history
 from vos_cli import platform as osl
 from vos_cli.config import Config
 from vos_cli.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, LockedError, OutputError, VosError
-from vos_cli.frames import day_text, release_memory
+from vos_cli.frames import day_text, each_distinct, release_memory
 from vos_cli.io.contract import Col
 from vos_cli.io.inputs import Inputs, load_inputs
 from vos_cli.io.readers import sha256_of
@@ -249,18 +248,9 @@ def json_objects(frame: pd.DataFrame) -> pd.Series:
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     columns = []
     for name in frame.columns:
-        column = frame[name]
-        if pd.api.types.is_float_dtype(column):  # by the bits: 0.0 and -0.0 are equal but not one text
-            numbers = column.to_numpy(dtype="float64", na_value=np.nan)
-            codes, bits = pd.factorize(numbers.view(np.int64))
-            codes[np.isnan(numbers)] = -1
-            uniques = bits.view(np.float64).tolist()
-        else:
-            codes, found = pd.factorize(column, use_na_sentinel=True)
-            uniques = pd.Series(found).tolist()
-        texts = [f"{encode(str(name))}: {encode(v)}" for v in uniques]
-        texts.append(f"{encode(str(name))}: null")
-        columns.append(pd.Series(np.array(texts, dtype=object)[codes], index=frame.index, dtype="str"))
+        key = f"{encode(str(name))}: "
+        texts = each_distinct(frame[name], lambda v, key=key: key + encode(v), missing=key + "null")
+        columns.append(pd.Series(texts, index=frame.index, dtype="str"))
     if not columns:
         return pd.Series("{}", index=frame.index, dtype="str")
     return "{" + columns[0].str.cat(columns[1:], sep=", ") + "}"

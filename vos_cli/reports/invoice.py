@@ -15,11 +15,11 @@ import hashlib
 import io
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from vos_cli import __version__
 from vos_cli.errors import ConfigError
+from vos_cli.frames import each_distinct
 from vos_cli.rules import invoice as rule
 from vos_cli.text import sv1
 
@@ -33,12 +33,10 @@ def file_names(month: str) -> tuple[str, str]:
 def _number(values: pd.Series, decimal: str, fixed: bool) -> list[str]:
     """Each distinct amount formatted once (a batch has tens of thousands of lines, a few hundred
     distinct amounts)."""
-    codes, uniques = pd.factorize(values.astype("float64"), use_na_sentinel=False)
-    out = []
-    for v in uniques.tolist():
-        text = f"{v:.2f}" if fixed else f"{v:.2f}".rstrip("0").rstrip(".")
-        out.append(text.replace(".", decimal))
-    return np.array(out, dtype=object)[codes].tolist() if len(out) else []
+    def text(v: float) -> str:
+        return (f"{v:.2f}" if fixed else f"{v:.2f}".rstrip("0").rstrip(".")).replace(".", decimal)
+
+    return each_distinct(values.astype("float64"), text, missing=text(float("nan"))).tolist()
 
 
 def render(plan: rule.Plan, month: str, layout: dict[str, Any]) -> str:
