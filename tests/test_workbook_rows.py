@@ -97,17 +97,24 @@ def test_an_infinite_number_is_refused_as_xlsxwriter_refuses_it(tmp_path):
     wb.close()
 
 
-def test_every_part_of_a_workbook_is_compressed_at_the_chosen_level(tmp_path):
-    """xlsxwriter has no option for the zlib level; the writer gives it (workbook.ZIP_LEVEL). Each
-    part's stored bytes must be exactly its content deflated at that level — not at zipfile's default."""
+def test_every_part_of_a_workbook_is_deflated_by_isal_at_the_chosen_level(tmp_path):
+    """xlsxwriter has no option for the compression; the writer gives each part ISA-L's deflate at
+    workbook.ZIP_LEVEL. Each part's stored bytes must be exactly its content deflated so — fed 8 KB
+    at a time, as zipfile copies a part from its file — not zlib's, and any zip reader reads them."""
     import zlib
+
+    from isal import isal_zlib
 
     frame = pd.DataFrame({"Text": [f"rad {i} " * 5 for i in range(3000)], "Tal": [i * 1.25 for i in range(3000)]})
     report = Report("niva.xlsx", About("Nivå", "2026-03", "2026-03-31 12:00"),
                     [Sheet("Blad", frame, kinds={"Tal": Kind.KR})])
     write_report(report, tmp_path)
 
-    def deflated(data: bytes, level: int) -> bytes:
+    def isal_deflated(data: bytes, level: int) -> bytes:
+        c = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
+        return b"".join(c.compress(data[i:i + 8192]) for i in range(0, len(data), 8192)) + c.flush()
+
+    def zlib_deflated(data: bytes, level: int) -> bytes:
         c = zlib.compressobj(level, zlib.DEFLATED, -15)
         return c.compress(data) + c.flush()
 
@@ -117,12 +124,17 @@ def test_every_part_of_a_workbook_is_compressed_at_the_chosen_level(tmp_path):
         parts = z.infolist()
         assert len(parts) > 5 and all(p.compress_type == zipfile.ZIP_DEFLATED for p in parts)
         for p in parts:
-            content = z.read(p)
+            content = z.read(p)  # zipfile reads it with zlib, checking its CRC
             start = p.header_offset + 30 + int.from_bytes(raw[p.header_offset + 26:p.header_offset + 28], "little") \
                 + int.from_bytes(raw[p.header_offset + 28:p.header_offset + 30], "little")
-            assert raw[start:start + p.compress_size] == deflated(content, workbook.ZIP_LEVEL), p.filename
+            stored = raw[start:start + p.compress_size]
+            assert stored == isal_deflated(content, workbook.ZIP_LEVEL), p.filename
+            assert zlib.decompress(stored, -15) == content
         sheet = z.read("xl/worksheets/sheet2.xml")
-    assert deflated(sheet, workbook.ZIP_LEVEL) != deflated(sheet, 6)  # the level is seen in the bytes
+    assert len(sheet) > 8192 * 10  # several chunks
+    assert all(isal_deflated(sheet, workbook.ZIP_LEVEL) != zlib_deflated(sheet, level) for level in range(1, 10))
+    back = pd.read_excel(path, sheet_name="Blad")[["Text", "Tal"]].iloc[:len(frame)]  # then the sum row
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
 
 
 def test_empty_rows_first_and_last_are_the_same_bytes(tmp_path, monkeypatch):
