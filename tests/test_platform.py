@@ -168,3 +168,58 @@ def test_the_lock_is_released_when_the_holder_is_done(tmp_path):
         pass
     with batch.lock(tmp_path):  # free again
         pass
+
+
+EXIT_PROBE = """
+import atexit, sys, threading, time
+from vos_cli import platform as osl
+atexit.register(lambda: open(sys.argv[1], "w").write("handlers ran"))
+sys.stdout.write("no newline, block-buffered into a pipe")
+if sys.argv[2] == "thread":  # another thread still running: a normal exit, which waits for it
+    threading.Thread(target=lambda: (time.sleep(0.3), open(sys.argv[1] + ".thread", "w").write("done"))).start()
+osl.exit_now(int(sys.argv[3]))
+sys.stdout.write("never here")
+"""
+
+
+@pytest.mark.parametrize("thread", ["alone", "thread"])
+@pytest.mark.parametrize("code", [0, 1, 2])
+def test_exit_now_flushes_runs_the_exit_handlers_and_keeps_the_code(tmp_path, thread, code):
+    """vos ends a finished command without the interpreter's teardown (platform.exit_now): what was
+    written is out, the exit handlers ran, the code is the command's; with another thread still
+    running it exits normally, after that thread."""
+    marker = tmp_path / "m"
+    res = subprocess.run([sys.executable, "-c", EXIT_PROBE, str(marker), thread, str(code)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=60)
+    assert res.returncode == code, res.stderr
+    assert res.stdout == "no newline, block-buffered into a pipe" and res.stderr == ""
+    assert marker.read_text() == "handlers ran"
+    assert (tmp_path / "m.thread").exists() == (thread == "thread")
+
+
+def test_the_cli_ends_with_its_exit_code_and_everything_written(tmp_path):
+    """The console script's path (cli.main, exit_now): the month's exit code, the summary complete on
+    a pipe, the log line written; a bad option still exit 2."""
+    res = vos("run", "-i", str(SAMPLE), "-o", str(tmp_path), "-m", "2026-03", "--config", str(SAMPLE_CONFIG))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.decode().rstrip().endswith("manifest.json")
+    assert json.loads((tmp_path / "vos-log.jsonl").read_text(encoding="utf-8").splitlines()[-1])["exit"] == 0
+    assert vos("run", "--no-such-option").returncode == 2
+
+
+def test_the_imports_are_frozen_in_the_main_process_and_the_writers():
+    """platform.settle after the imports: the garbage collector's full collections skip what the
+    imports made — in vos's main process (cli.main) and in each writer process (the pool's start)."""
+    code = ("import gc, sys\nfrom vos_cli import cli, platform as osl\n"
+            "cli.app = lambda: print(gc.get_freeze_count()) or sys.exit(0)\ncli.main()\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert res.returncode == 0 and int(res.stdout) > 10_000, res.stdout + res.stderr
+    with osl.process_pool(2, ["vos_cli.io.workbook"]) as pool:
+        counts = list(pool.map(_frozen, range(2)))
+    assert all(c > 1_000 for c in counts), counts
+
+
+def _frozen(_: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()

@@ -632,8 +632,11 @@ _aliases()
 
 
 def main() -> None:
+    osl.settle()  # the imports are done (this module imports every command's)
     osl.safe_console()
     try:
         app()
     except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            osl.exit_now(exc.code or 0)  # without the interpreter's teardown (platform.exit_now)
         sys.exit(exc.code)

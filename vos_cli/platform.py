@@ -201,7 +201,7 @@ def process_pool(workers: int, preload: list[str]):
         ctx = multiprocessing.get_context("forkserver")
     else:
         ctx = multiprocessing.get_context("spawn")
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=settle)
 
 
 def start_process_server(preload: list[str]) -> bool:
@@ -329,6 +329,40 @@ def _child(conn, unused, parent: int, fn: Callable[..., Any], args: tuple,
         conn.send(answer)
     except Exception as exc:  # an answer that does not pickle: say so, do not leave the parent waiting
         conn.send(("error", RuntimeError(f"svaret kunde inte skickas: {type(exc).__name__}: {exc}"), answer[2]))
+
+
+# ---- the process's start and end ----------------------------------------------------------
+
+
+def settle() -> None:
+    """Once the imports are done (vos's main process, each writer process): what they made —
+    modules, classes, functions, some 80 000 objects — is moved out of the garbage collector's
+    generations (gc.freeze), so that its full collections, a few a month, no longer walk it (a city
+    month's main process: 0.26 → 0.10 s in the collector). Nothing is kept alive that would not be:
+    modules live to the end anyway. A forked child inherits it."""
+    gc.freeze()
+
+
+def exit_now(code: int) -> None:
+    """End the process with `code` once a command has finished: the standard streams flushed and
+    the exit handlers run (atexit: the multiprocessing's and logging's among them), then os._exit —
+    skipping the interpreter's teardown, which only frees what the process held, object by object
+    and with several garbage collections (0.3 s after a city month, with nothing left to write).
+    Only from the main thread with no other thread running; otherwise a normal exit."""
+    import threading
+
+    run_handlers = getattr(__import__("atexit"), "_run_exitfuncs", None)
+    if threading.current_thread() is not threading.main_thread() or threading.active_count() > 1 \
+            or run_handlers is None:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    run_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 # ---- the console -------------------------------------------------------------------------
