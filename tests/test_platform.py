@@ -214,6 +214,12 @@ def test_the_imports_are_frozen_in_the_main_process_and_the_writers():
             "cli.app = lambda: print(gc.get_freeze_count()) or sys.exit(0)\ncli.main()\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert res.returncode == 0 and int(res.stdout) > 10_000, res.stdout + res.stderr
+    # a child forked beside the run freezes what it inherits; the run keeps what settle froze
+    code = ("import gc\nfrom vos_cli import platform as osl\nosl.settle()\nn = gc.get_freeze_count()\n"
+            "child = osl.Beside(gc.get_freeze_count).result()\nprint(n, child, gc.get_freeze_count())\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    n, child, after = map(int, res.stdout.split())
+    assert n > 1_000 and after > n * 0.9 and child >= after, res.stdout + res.stderr  # (a few frozen objects die)
     with osl.process_pool(2, ["vos_cli.io.workbook"]) as pool:
         counts = list(pool.map(_frozen, range(2)))
     assert all(c > 1_000 for c in counts), counts

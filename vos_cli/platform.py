@@ -252,13 +252,7 @@ class Beside:
         ctx = multiprocessing.get_context("fork")
         reader, writer = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_child, args=(writer, reader, os.getpid(), fn, args, in_child), daemon=True)
-        # the objects made so far set aside from the garbage collector across the fork (Python's
-        # advice for fork without exec), so the child's collections need not touch their pages
-        gc.freeze()
-        try:
-            self._proc.start()
-        finally:
-            gc.unfreeze()
+        self._proc.start()
         writer.close()
         self._conn = reader
 
@@ -314,6 +308,11 @@ def _after(first: Callable[[], None] | None, fn: Callable[..., Any], args: tuple
 
 def _child(conn, unused, parent: int, fn: Callable[..., Any], args: tuple,
            in_child: Callable[[], None] | None) -> None:
+    # first, the objects inherited from the parent set aside from the garbage collector (Python's
+    # advice for fork without exec), so the child's collections need not touch their pages. Frozen
+    # here, not in the parent around the fork: unfreezing there afterwards would also unfreeze what
+    # settle() froze at the start
+    gc.freeze()
     import ctypes
     import signal
     import traceback
