@@ -8,6 +8,7 @@ exists and from `psutil` elsewhere.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import functools
@@ -377,18 +378,20 @@ def exit_now(code: int) -> None:
     Only from the main thread with no other thread running; otherwise a normal exit."""
     import threading
 
-    run_handlers = getattr(__import__("atexit"), "_run_exitfuncs", None)
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
     if threading.current_thread() is not threading.main_thread() or threading.active_count() > 1 \
             or run_handlers is None:
         sys.exit(code)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
+    _flush()
     run_handlers()
+    _flush()  # what the handlers wrote
+    os._exit(code)
+
+
+def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    os._exit(code)
 
 
 # ---- the console -------------------------------------------------------------------------
