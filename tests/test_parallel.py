@@ -294,3 +294,22 @@ def test_the_corrections_are_computed_beside_the_run_up_to_a_size():
     limit = batch.CORRECTIONS_BESIDE_UP_TO
     assert batch.corrections_beside(_Visits(limit)) and batch.corrections_beside(_Visits(None))
     assert not batch.corrections_beside(_Visits(limit + 1))
+
+
+@pytest.mark.parametrize("limit, yields", [(10_000_000, True), (0, False)])
+def test_the_writers_yield_the_cores_where_the_corrections_are_beside(tmp_path, monkeypatch, limit, yields):
+    """A month whose corrections are computed beside the run has writer processes that yield the
+    cores to it (platform.lower_priority); a larger one (a nation's) keeps them at the run's
+    priority, so that their backlog does not wait beside the month's recording."""
+    seen = []
+
+    class Spy(Writer):
+        def __init__(self, output_dir, workers=1, yield_cores=False):
+            seen.append(yield_cores)
+            super().__init__(output_dir, workers, yield_cores)
+
+    monkeypatch.setattr(batch, "Writer", Spy)
+    monkeypatch.setattr(batch, "CORRECTIONS_BESIDE_UP_TO", limit)
+    cfg = config.load(SAMPLE / "vos.toml")
+    batch.run(SAMPLE, tmp_path, make_period("2026-03", None), cfg)
+    assert seen == [yields]

@@ -191,11 +191,11 @@ def cpu_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def process_pool(workers: int, preload: list[str]):
+def process_pool(workers: int, preload: list[str], yield_cores: bool = False):
     """A pool of `workers` processes. On Linux they fork from a small server that has imported
     `preload` (fast to start, and they never inherit the main process's large tables); on
-    Windows and macOS they start fresh (spawn). Each starts with `_pool_worker` (settle, lower
-    priority)."""
+    Windows and macOS they start fresh (spawn). Each starts with `_pool_worker`: settle, and with
+    `yield_cores` lower_priority."""
     import concurrent.futures
     import multiprocessing
 
@@ -203,7 +203,8 @@ def process_pool(workers: int, preload: list[str]):
         ctx = multiprocessing.get_context("forkserver")
     else:
         ctx = multiprocessing.get_context("spawn")
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_pool_worker)
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_pool_worker,
+                                                 initargs=(yield_cores,))
 
 
 def start_process_server(preload: list[str]) -> bool:
@@ -344,13 +345,14 @@ def settle() -> None:
     gc.freeze()
 
 
-def _pool_worker() -> None:
+def _pool_worker(yield_cores: bool) -> None:
     settle()
-    lower_priority()
+    if yield_cores:
+        lower_priority()
 
 
-# the pool's workers (the workbooks' writers) run at this niceness on Linux and macOS, at
-# "below normal" on Windows: see lower_priority
+# a pool's workers that yield the cores run at this niceness on Linux and macOS, at "below normal"
+# on Windows: see lower_priority
 WORKER_NICENESS = 10
 
 

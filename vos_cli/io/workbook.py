@@ -868,10 +868,11 @@ class Writer:
 
     PRELOAD = ["vos_cli.io.workbook"]  # what the writer processes import once, in the server they fork from
 
-    def __init__(self, output_dir: Path, workers: int = 1):
+    def __init__(self, output_dir: Path, workers: int = 1, yield_cores: bool = False):
         self.output_dir = output_dir
         self.workers = workers
-        self.pool = osl.process_pool(workers, self.PRELOAD) if workers > 1 else None
+        # yield_cores: the worker processes run at a lower priority than the caller (platform.lower_priority)
+        self.pool = osl.process_pool(workers, self.PRELOAD, yield_cores) if workers > 1 else None
         self.pending: list[tuple[Report, Any]] = []
         self.seconds: dict[str, float] = {}
 
