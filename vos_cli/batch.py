@@ -45,17 +45,16 @@ from vos_cli.store import ledger as store
 
 # (step name, report module) in the order they run; each module has NEEDED, OPTIONAL and build().
 # The two that show the corrections (fees, compensation) wait for them at their end: they come
-# after the waiting list, whose rules give the corrections computed beside the run the time to
-# finish (the fee report's wait 1.5 → 1.2 s a city month), and before statistics and day activity,
-# so that the fee basis, the largest workbook, is written while those are made (bench/notes.md)
+# after those that do not, and the fee basis, the largest workbook, before the smaller ones, so
+# that its writing overlaps theirs (bench/notes.md)
 STEPS = [
     ("datakvalitet", "check"),
     ("verkställighet", "execution"),
     ("avslut", "endings"),
     ("avgiftsberäkning", "avgiftsutrymme"),  # only when the inkomster export is there (ONLY_WITH)
-    ("ej verkställda", "waiting"),
     ("avgifter", "fees"),
     ("ersättning", "compensation"),
+    ("ej verkställda", "waiting"),
     ("statistik", "statistics"),
     ("dagverksamhet", "day_activity"),
 ]
