@@ -410,11 +410,13 @@ ZIP_LEVEL = 2
 class _Zip(zipfile.ZipFile):
     """zipfile's ZipFile, each part written through it deflated by ISA-L at ZIP_LEVEL: zipfile has
     no setting for the compressor, so the part it opens for writing is given ISA-L's (a part stored
-    uncompressed has none and keeps none). tests/test_workbook_rows.py checks each part's bytes."""
+    uncompressed has none and keeps none). `_compressor` is zipfile's own (Python 3.6–3.13): a
+    Python without it keeps zlib's — slower, the same workbook — and tests/test_workbook_rows.py,
+    which checks each part's bytes against ISA-L's, says so."""
 
     def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         part = super().open(name, mode, pwd, force_zip64=force_zip64)
-        if mode == "w" and part._compressor is not None:
+        if mode == "w" and getattr(part, "_compressor", None) is not None:
             part._compressor = isal_zlib.compressobj(ZIP_LEVEL, isal_zlib.DEFLATED, -15)
         return part
 
