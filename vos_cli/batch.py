@@ -367,7 +367,8 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
     # the writer processes yield the cores to the run's own work (platform.lower_priority) in a month
     # whose corrections are computed beside it; a nation's keeps them at the run's priority: their
     # backlog waited beside the month's recording and its peak rose (sampled: 3 645 against 3 564 MiB)
-    with Writer(work, writer_count(config, inputs), yield_cores=corrections_beside(inputs)) as writer, found:
+    beside = corrections_beside(inputs)
+    with Writer(work, writer_count(config, inputs), yield_cores=beside) as writer, found:
         prepare(inputs, period, config)
         durations["läsning"] = round(time.perf_counter() - t0, 3)
         read_peak = peak_mb()
@@ -375,7 +376,7 @@ def _run_locked(input_dir: Path, output: Path, period: Period, config: Config,
         t = time.perf_counter()
         # the corrections are computed beside this process (on another core, where the platform forks)
         # while the reports that do not show them are made — up to CORRECTIONS_BESIDE_UP_TO visit rows
-        h = history.gather(book, inputs, period, config, beside=corrections_beside(inputs), found=found)
+        h = history.gather(book, inputs, period, config, beside=beside, found=found)
         inputs.history = h
         durations["liggare"] = round(time.perf_counter() - t, 3)
         run_id = new_run_id()
